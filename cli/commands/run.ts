@@ -1,0 +1,110 @@
+import { loadConfig } from '../../common/config.js';
+import { loadHandlers } from '../../common/load-handlers.js';
+import { QuickcdError } from '../../common/errors.js';
+import { readEventsFile } from '../../common/read-events-file.js';
+import type { HandlerResult } from '../../common/run-result.js';
+import { matchHandlers } from '../../handlers/registry.js';
+import { prepareRunner } from '../../runner/prepare-runner.js';
+import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import { runEvent } from '../../runner/run-event.js';
+import { githubAdapters } from '../github-adapters.js';
+import type { Command } from '../command.js';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run handlers on events from a JSON file, locally (no cluster)',
+  usage: `Usage: quickcd run --events <file.json> --handlers <file> [--github]
+
+Runs the handlers of <file> (.ts, .mjs or .js, anywhere on disk) on the events in
+<file.json> (an array as GET /repos/{owner}/{repo}/events returns), through the real runner:
+non-blocking handlers of all events first, then blocking handlers in event-id order.
+Comments and statuses are printed as they would appear on GitHub.
+
+Options:
+  --events <file>     JSON array of Events API events (required)
+  --handlers <file>   handlers file (or QUICKCD_HANDLERS)
+  --github            post comments and statuses to GitHub for real (needs a token)
+  --log-level <lvl>   trace|debug|info|warn|error (or QUICKCD_LOG_LEVEL)
+
+Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
+  options: {
+    events: { type: 'string' },
+    handlers: { type: 'string' },
+    github: { type: 'boolean' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  async run({ flags, env, stdout, stderr }) {
+    const config = loadConfig(env, {
+      ...flags,
+      'log-level': flags['log-level'] ?? env.QUICKCD_LOG_LEVEL ?? 'warn',
+    });
+    if (typeof flags.events !== 'string') {
+      throw new QuickcdError(
+        'USAGE',
+        'missing --events <file.json>: a JSON array of Events API events',
+      );
+    }
+    if (config.handlers === undefined) {
+      throw new QuickcdError('USAGE', 'missing --handlers <file> (or set QUICKCD_HANDLERS)');
+    }
+    const useGitHub = flags.github === true;
+    if (useGitHub && !config.githubToken && !config.githubAppId) {
+      throw new QuickcdError(
+        'CONFIG_INVALID',
+        '--github needs credentials: set QUICKCD_GITHUB_TOKEN (or GITHUB_TOKEN), or the QUICKCD_GITHUB_APP_* variables',
+      );
+    }
+    const { events, problems } = await readEventsFile(flags.events);
+    for (const problem of problems) stderr(`quickcd run: skipped malformed event ${problem}\n`);
+    const registry = await loadHandlers(config.handlers);
+    const deps = prepareRunner({
+      config,
+      env,
+      stdout,
+      reporter: useGitHub ? 'github' : 'console',
+      ...(useGitHub ? await githubAdapters(config) : {}),
+    });
+
+    redactProcessOutput(deps.redact);
+    for (const event of events) {
+      for (const f of matchHandlers(registry, event).filterErrors) {
+        deps.log.warn({ eventId: event.id, handler: f.handler, error: f.error }, 'filter threw: counted as no match');
+      }
+    }
+
+    const results: HandlerResult[] = [];
+    const runLane = async (lane: 'nonblocking' | 'blocking') => {
+      for (const event of events) {
+        if (matchHandlers(registry, event, { lane }).handlers.length === 0) continue;
+        const perEvent = deps.forEvent(event);
+        const result = await runEvent({
+          event,
+          registry,
+          lane,
+          reporter: perEvent.reporter,
+          env: perEvent.env,
+          commandEnv: perEvent.commandEnv,
+          github: deps.github,
+          write: deps.write,
+          log: deps.log,
+          defaultTimeoutSeconds: config.handlerTimeoutSeconds,
+        });
+        results.push(...result.results);
+      }
+    };
+    await runLane('nonblocking');
+    await runLane('blocking');
+
+    const failed = results.filter((r) => !r.ok);
+    const unmatched = events.filter((e) => matchHandlers(registry, e).handlers.length === 0).length;
+    stdout(
+      `\nquickcd run: ${events.length} event(s), ${unmatched} matched no handler; ` +
+        `${results.length} handler run(s): ${results.length - failed.length} succeeded, ${failed.length} failed` +
+        `${failed.length ? ` (${failed.map((f) => f.name).join(', ')})` : ''}` +
+        `${problems.length ? `; ${problems.length} malformed event(s) skipped` : ''}\n`,
+    );
+    if (problems.length > 0) return 2;
+    return failed.length > 0 ? 1 : 0;
+  },
+};

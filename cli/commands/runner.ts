@@ -1,0 +1,138 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadConfig } from '../../common/config.js';
+import { QuickcdError, errorMessage } from '../../common/errors.js';
+import { loadHandlers } from '../../common/load-handlers.js';
+import { encodeRunResult, type RunResult } from '../../common/run-result.js';
+import { parseEvent } from '../../handlers/event.js';
+import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
+import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import { runEvent } from '../../runner/run-event.js';
+import { githubAdapters } from '../github-adapters.js';
+import type { Command } from '../command.js';
+
+export const runnerCommand: Command = {
+  name: 'runner',
+  summary: 'run the handlers of one event (what a handler Job runs)',
+  usage: `Usage: quickcd runner --event <event.json> --handlers <file> [options]
+
+Runs the handlers that match one event and are not yet complete, then writes a per-handler
+result (JSON) to --result. Exit status 0 only if every handler it ran succeeded.
+
+Options:
+  --event <file>        the event (Events API JSON), e.g. the mounted event ConfigMap
+  --handlers <file>     handlers file (or QUICKCD_HANDLERS)
+  --lane <lane>         blocking | nonblocking (default: both, non-blocking first)
+  --completed <names>   comma-separated handlers already complete: skipped
+  --result <file>       where to write the result (or QUICKCD_RESULT_FILE; a Job's
+                        terminationMessagePath)
+  --reporter <kind>     github (default when credentials are set) | console`,
+  options: {
+    event: { type: 'string' },
+    handlers: { type: 'string' },
+    lane: { type: 'string' },
+    completed: { type: 'string' },
+    result: { type: 'string' },
+    reporter: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  async run({ flags, env, stdout }) {
+    const config = loadConfig(env, flags);
+    const eventFile = typeof flags.event === 'string' ? flags.event : env.QUICKCD_EVENT_FILE;
+    if (!eventFile) throw new QuickcdError('USAGE', 'missing --event <event.json>');
+    if (!config.handlers)
+      throw new QuickcdError('USAGE', 'missing --handlers <file> (or QUICKCD_HANDLERS)');
+    const lane = flags.lane;
+    if (lane !== undefined && lane !== 'blocking' && lane !== 'nonblocking') {
+      throw new QuickcdError(
+        'USAGE',
+        `--lane: expected blocking or nonblocking, got "${String(lane)}"`,
+      );
+    }
+    const hasCredentials = Boolean(config.githubToken || config.githubAppId);
+    const reporter = (flags.reporter ?? (hasCredentials ? 'github' : 'console')) as ReporterKind;
+    if (reporter !== 'github' && reporter !== 'console') {
+      throw new QuickcdError(
+        'USAGE',
+        `--reporter: expected github or console, got "${String(reporter)}"`,
+      );
+    }
+    if (reporter === 'github' && !hasCredentials) {
+      throw new QuickcdError(
+        'CONFIG_INVALID',
+        '--reporter github needs QUICKCD_GITHUB_TOKEN (or the QUICKCD_GITHUB_APP_* variables)',
+      );
+    }
+    const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
+    const completed =
+      typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
+
+    let text: string;
+    try {
+      text = await readFile(eventFile, 'utf8');
+    } catch (error) {
+      throw new QuickcdError(
+        'EVENTS_FILE_INVALID',
+        `Cannot read event file ${eventFile}: ${errorMessage(error)}`,
+      );
+    }
+    const event = parseEvent(JSON.parse(text), eventFile);
+    const registry = await loadHandlers(config.handlers);
+    const deps = prepareRunner({
+      config,
+      env,
+      stdout,
+      reporter,
+      ...(reporter === 'github' ? await githubAdapters(config) : {}),
+    });
+
+    redactProcessOutput(deps.redact);
+    // SIGTERM (Job deadline, pod deletion, Ctrl-C): stop the handler, kill its commands,
+    // flush comments, record what happened.
+    const stop = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      deps.log.warn({ signal }, 'stopping: the running handler is aborted');
+      stop.abort();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+
+    const perEvent = deps.forEvent(event);
+    let result: RunResult;
+    try {
+      result = await runEvent({
+        event,
+        registry,
+        ...(lane ? { lane } : {}),
+        completed,
+        reporter: perEvent.reporter,
+        env: perEvent.env,
+        commandEnv: perEvent.commandEnv,
+        github: deps.github,
+        write: deps.write,
+        log: deps.log,
+        defaultTimeoutSeconds: config.handlerTimeoutSeconds,
+        signal: stop.signal,
+      });
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+    const redacted: RunResult = {
+      ...result,
+      results: result.results.map((r) =>
+        r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
+      ),
+    };
+    if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
+    for (const f of result.filterErrors) {
+      deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
+    }
+    const failed = result.results.filter((r) => !r.ok);
+    deps.log.info(
+      { eventId: event.id, ran: result.results.length, failed: failed.length },
+      'runner finished',
+    );
+    return failed.length > 0 || stop.signal.aborted ? 1 : 0;
+  },
+};

@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { errorMessage, isQuickcdError } from '../common/errors.js';
+import type { Command, CommandIO, CommandInput } from './command.js';
+import { commands } from './commands/index.js';
+
+const EXIT_BAD_INPUT = 2;
+const BAD_INPUT = new Set([
+  'CONFIG_INVALID',
+  'USAGE',
+  'EVENTS_FILE_INVALID',
+  'EVENT_INVALID',
+  'HANDLERS_LOAD_FAILED',
+  'HANDLER_INVALID',
+  'EVENT_NOT_FOUND',
+]);
+
+/** Runs `quickcd <command> …`; resolves with the exit status. */
+export async function main(
+  argv: readonly string[],
+  io: CommandIO = {
+    env: process.env,
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+  },
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
+    io.stdout(command ? commandHelp(command) : overview());
+    return name === undefined ? EXIT_BAD_INPUT : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout(`${await version()}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`quickcd: unknown command "${name}"\n\n${overview()}`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...rest],
+      options: command.options,
+      allowPositionals: command.positionals ?? false,
+      strict: true,
+    });
+    if (values.help === true) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    return await command.run({ ...io, flags: values as CommandInput['flags'], positionals });
+  } catch (error) {
+    return report(error, command, io);
+  }
+}
+
+function report(error: unknown, command: Command, io: CommandIO): number {
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr(`quickcd ${command.name}: ${errorMessage(error)}\n\n${commandHelp(command)}`);
+    return EXIT_BAD_INPUT;
+  }
+  if (isQuickcdError(error)) {
+    io.stderr(`quickcd ${command.name}: ${error.message}\n`);
+    return BAD_INPUT.has(error.code) ? EXIT_BAD_INPUT : 1;
+  }
+  io.stderr(
+    `quickcd ${command.name}: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`,
+  );
+  return 1;
+}
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'quickcd: pull-based CD for Kubernetes — GitHub event handlers in TypeScript.',
+    '',
+    'Usage: quickcd <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `quickcd <command> --help` for a command, `quickcd config` for every setting.',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  return `${command.usage.trim()}\n`;
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}

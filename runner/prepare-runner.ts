@@ -1,0 +1,118 @@
+import { Octokit } from '@octokit/rest';
+import type { Config, Env } from '../common/config.js';
+import { secretValues } from '../common/config.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { createRedactor, type Redact } from '../common/redact.js';
+import type { HandlerEnv } from '../handlers/context.js';
+import type { GitHubEvent } from '../handlers/event.js';
+import { createConsoleReporter } from './console-reporter.js';
+import { gitAuthEnv, tokenForms, webUrlOf } from './git-auth-env.js';
+import type { Reporter } from './reporter.js';
+
+export type ReporterKind = 'github' | 'console';
+
+export interface RunnerDeps {
+  readonly redact: Redact;
+  /** Redacted stdout. */
+  readonly write: (text: string) => void;
+  readonly log: Logger;
+  readonly github: Octokit;
+  /** Reporter, handler env and command env for one event. */
+  forEvent(event: GitHubEvent): {
+    reporter: Reporter;
+    env: HandlerEnv;
+    commandEnv: Record<string, string | undefined>;
+  };
+}
+
+export interface PrepareRunnerOptions {
+  readonly config: Config;
+  readonly env: Env;
+  readonly reporter: ReporterKind;
+  readonly stdout: (text: string) => void;
+  /** GitHub reporter factory (injected so this file does not depend on the GitHub adapter). */
+  readonly githubReporter?: (args: {
+    github: Octokit;
+    repo: { owner: string; name: string };
+    clusterId: string;
+    redact: Redact;
+    log: Logger;
+    minEditIntervalMs: number;
+  }) => Reporter;
+  /** An authenticated client factory; default: Octokit with the token, if any. */
+  readonly createGitHub?: (config: Config, log: Logger) => Octokit;
+  /** The token git should use (GitHub App: the installation token). */
+  readonly gitToken?: string;
+}
+
+/** Everything the runner needs that does not depend on the handlers file. */
+export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
+  const { config, env } = options;
+  const token = options.gitToken ?? config.githubToken;
+  const redact = createRedactor([
+    ...secretValues(config, env),
+    ...(token ? tokenForms(token) : []),
+  ]);
+  const log = createLogger({ level: config.logLevel, redact });
+  const write = (text: string) => options.stdout(redact(text));
+  const github = options.createGitHub
+    ? options.createGitHub(config, log)
+    : new Octokit({ baseUrl: config.githubUrl, ...(token ? { auth: token } : {}) });
+  const webUrl = webUrlOf(config.githubUrl);
+  const commandEnv: Record<string, string | undefined> = {
+    ...env,
+    ...(token ? gitAuthEnv(webUrl, token) : {}),
+  };
+  // Commands never see quickcd's own credentials; git gets the token through its config env.
+  for (const name of [
+    'QUICKCD_GITHUB_TOKEN',
+    'GITHUB_TOKEN',
+    'CD_GITHUB_TOKEN',
+    'QUICKCD_GITHUB_APP_PRIVATE_KEY',
+  ]) {
+    delete commandEnv[name];
+  }
+
+  return {
+    redact,
+    write,
+    log,
+    github,
+    forEvent(event) {
+      const [owner = '', name = ''] = event.repo.name.split('/');
+      const repo = { owner, name, fullName: event.repo.name };
+      const reporter =
+        options.reporter === 'github' && options.githubReporter
+          ? options.githubReporter({
+              github,
+              repo,
+              clusterId: config.clusterId,
+              redact,
+              log,
+              minEditIntervalMs: config.commentIntervalSeconds * 1000,
+            })
+          : createConsoleReporter({ clusterId: config.clusterId, write });
+      return {
+        reporter,
+        commandEnv,
+        env: {
+          repoUrl: `${webUrl}/${repo.fullName}.git`,
+          repo,
+          clusterId: config.clusterId,
+          githubUrl: config.githubUrl,
+          fromFork: isFromFork(event),
+          vars: env,
+        },
+      };
+    },
+  };
+}
+
+/** A pull request whose head lives in another repository. */
+export function isFromFork(event: GitHubEvent): boolean {
+  const pr = (
+    event.payload as { pull_request?: { head?: { repo?: { full_name?: string } | null } } }
+  ).pull_request;
+  const head = pr?.head?.repo?.full_name;
+  return head !== undefined && head !== event.repo.name;
+}

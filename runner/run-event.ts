@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Octokit } from '@octokit/rest';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { HandlerResult, RunResult } from '../common/run-result.js';
+import type { HandlerEnv } from '../handlers/context.js';
+import type { GitHubEvent } from '../handlers/event.js';
+import {
+  laneOf,
+  matchHandlers,
+  type HandlerDefinition,
+  type Lane,
+  type Registry,
+} from '../handlers/registry.js';
+import { createHandlerContext } from './create-handler-context.js';
+import { createLineWriter } from './line-writer.js';
+import type { Reporter } from './reporter.js';
+
+export interface RunEventOptions {
+  readonly event: GitHubEvent;
+  readonly registry: Registry;
+  /** Only this lane's handlers; both (non-blocking first) when undefined. */
+  readonly lane?: Lane;
+  /** Handlers already complete for this event: not run again. */
+  readonly completed?: readonly string[];
+  readonly reporter: Reporter;
+  readonly github: Octokit;
+  readonly env: HandlerEnv;
+  readonly commandEnv: Readonly<Record<string, string | undefined>>;
+  readonly write: (text: string) => void;
+  readonly log: Logger;
+  /** Default timeout of handlers that set none. */
+  readonly defaultTimeoutSeconds: number;
+  /** Aborts the running handler (SIGTERM): it is recorded as failed. */
+  readonly signal?: AbortSignal;
+  /** Where work directories are made (default the OS temp dir). */
+  readonly workRoot?: string;
+}
+
+/**
+ * Runs the handlers that match `event` and are not yet complete, one at a time (non-blocking
+ * before blocking), each at most once, each in a fresh empty work directory that is its cwd,
+ * each bounded by its timeout. Never throws for a handler's failure: every result is returned,
+ * and so are filters that threw (counted as no match), for the caller to report.
+ */
+export async function runEvent(options: RunEventOptions): Promise<RunResult> {
+  const { event, registry } = options;
+  const { handlers, filterErrors } = matchHandlers(registry, event, {
+    completed: options.completed ?? [],
+    ...(options.lane ? { lane: options.lane } : {}),
+  });
+  const ordered = [...handlers.filter((h) => !h.blocking), ...handlers.filter((h) => h.blocking)];
+  const results: HandlerResult[] = [];
+  for (const handler of ordered) {
+    if (options.signal?.aborted) {
+      results.push({
+        name: handler.name,
+        lane: laneOf(handler),
+        ok: false,
+        durationMs: 0,
+        error: 'not started: runner stopped',
+      });
+      continue;
+    }
+    results.push(await runHandler(handler, options));
+  }
+  return { eventId: event.id, results, filterErrors };
+}
+
+async function runHandler(
+  handler: HandlerDefinition,
+  options: RunEventOptions,
+): Promise<HandlerResult> {
+  const log = options.log.child({ eventId: options.event.id, handler: handler.name });
+  const timeoutSeconds = handler.timeoutSeconds ?? options.defaultTimeoutSeconds;
+  const controller = new AbortController();
+  const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new Error(`timed out after ${timeoutSeconds}s (timeoutSeconds)`)),
+    timeoutSeconds * 1000,
+  );
+  const workdir = await mkdtemp(join(options.workRoot ?? tmpdir(), 'quickcd-'));
+  const started = Date.now();
+  options.write(`\n▶ ${handler.name} (${handler.type} ${options.event.id}, ${laneOf(handler)})\n`);
+  log.info({ lane: laneOf(handler), workdir }, 'handler started');
+
+  // Command output streams line by line, so the redaction in `write` sees whole secrets.
+  const output = createLineWriter(options.write, (text) => text);
+  // Handlers run one at a time, so the work directory can be the process's cwd too.
+  const previousCwd = process.cwd();
+  process.chdir(workdir);
+  let error: unknown;
+  try {
+    const ctx = createHandlerContext({
+      event: options.event,
+      handler: handler.name,
+      reporter: options.reporter,
+      github: options.github,
+      env: options.env,
+      workdir,
+      signal: controller.signal,
+      commandEnv: options.commandEnv,
+      output: (chunk) => output.write(chunk),
+    });
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(toError(controller.signal.reason)), {
+        once: true,
+      });
+    });
+    await Promise.race([
+      Promise.resolve().then(() => handler.handler(options.event.payload as never, ctx as never)),
+      aborted,
+    ]);
+  } catch (e) {
+    error = e;
+    if (!controller.signal.aborted) controller.abort(e);
+  } finally {
+    output.end();
+    process.chdir(previousCwd);
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onStop);
+    await options.reporter.flush();
+    await rm(workdir, { recursive: true, force: true }).catch(() => {});
+  }
+  const durationMs = Date.now() - started;
+  if (error === undefined) {
+    options.write(`✔ ${handler.name} succeeded in ${(durationMs / 1000).toFixed(1)}s\n`);
+    log.info({ durationMs }, 'handler succeeded');
+    return { name: handler.name, lane: laneOf(handler), ok: true, durationMs };
+  }
+  const message = errorMessage(error);
+  options.write(`✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n`);
+  log.error({ durationMs, err: error }, 'handler failed');
+  return { name: handler.name, lane: laneOf(handler), ok: false, durationMs, error: message };
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(errorMessage(reason));
+}

@@ -1,0 +1,69 @@
+import type { GitHubEvent } from '../../handlers/event.js';
+import type { Lane } from '../../handlers/registry.js';
+import type { Cursor } from '../cursor.js';
+
+export type EventStatus = 'pending' | 'running' | 'handled' | 'failed' | 'skipped';
+export type LaneStatus = 'pending' | 'running' | 'handled' | 'failed';
+
+/** One lane of one event: its handlers run together in one runner (one Job) per attempt. */
+export interface LaneState {
+  readonly status: LaneStatus;
+  readonly attempts: number;
+  readonly lastRunAt?: string;
+  /** When a failed lane may run again (ISO time). */
+  readonly nextRunAt?: string;
+  readonly lastError?: string;
+  /** Name of the launch (Job name, or local run id) of the current/last attempt. */
+  readonly launch?: string;
+}
+
+export interface HandlerState {
+  readonly lane: Lane;
+  readonly status: 'pending' | 'complete' | 'failed';
+  readonly attempts: number;
+  readonly durationMs?: number;
+  readonly error?: string;
+  readonly completedAt?: string;
+}
+
+export interface StoredEvent {
+  /** `owner/name` */
+  readonly repo: string;
+  readonly id: string;
+  readonly type: string;
+  readonly event: GitHubEvent;
+  /** Derived from the lanes, except `skipped` which is set by an operator. */
+  readonly status: EventStatus;
+  readonly lanes: Partial<Record<Lane, LaneState>>;
+  /** Per-handler state: a retry runs only handlers not yet complete. */
+  readonly handlers: Readonly<Record<string, HandlerState>>;
+  readonly storedAt: string;
+  /** Seen after an event with a higher id. */
+  readonly late: boolean;
+  /** Why the event could not be stored whole (e.g. too large), if so. */
+  readonly problem?: string;
+}
+
+export type EventMutation = (event: StoredEvent) => StoredEvent;
+
+export interface EventFilter {
+  readonly repo?: string;
+  readonly status?: readonly EventStatus[];
+}
+
+/**
+ * Durable queue and history of events, plus the poll cursor per repository. Implementations:
+ * a directory of JSON files (embedded) and ConfigMaps (Kubernetes).
+ */
+export interface EventStore {
+  /** Stores a new event; storing one that exists changes nothing and returns false. */
+  putEvent(event: StoredEvent): Promise<boolean>;
+  getEvent(id: string, repo?: string): Promise<StoredEvent | undefined>;
+  /** Oldest first (numeric id order). */
+  listEvents(filter?: EventFilter): Promise<StoredEvent[]>;
+  /** Applies `mutate` to the latest version; a concurrent write makes it re-read and retry. */
+  updateEvent(repo: string, id: string, mutate: EventMutation): Promise<StoredEvent>;
+  deleteEvent(repo: string, id: string): Promise<void>;
+  getCursor(repo: string): Promise<Cursor | undefined>;
+  putCursor(repo: string, cursor: Cursor): Promise<void>;
+}

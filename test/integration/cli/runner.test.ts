@@ -1,0 +1,134 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseRunResult } from '../../../common/run-result.js';
+import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
+import { runCli } from '../../support/run-cli.js';
+
+const handlers = `import { on } from 'quickcd';
+on('PushEvent', async () => console.log('RAN a'), { name: 'a' });
+on('PushEvent', async () => console.log('RAN b'), { name: 'b', blocking: false });
+on('PushEvent', async (p, ctx) => { console.log('RAN c in ' + process.cwd()); await ctx.sh\`test -z "$(ls -A)"\`; throw new Error('c broke'); }, { name: 'c' });
+`;
+
+describe('quickcd runner', () => {
+  it('runs one lane, skips completed handlers, writes a per-handler result and exits 1 on failure', async () => {
+    const f = writeFiles({
+      'handlers.ts': handlers,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '777' }),
+      ),
+    });
+    const result = f.path('result.json');
+    const r = await runCli([
+      'runner',
+      '--event',
+      f.path('event.json'),
+      '--handlers',
+      f.path('handlers.ts'),
+      '--lane',
+      'blocking',
+      '--completed',
+      'a',
+      '--result',
+      result,
+      '--reporter',
+      'console',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('RAN a');
+    expect(r.stdout).not.toContain('RAN b');
+    expect(r.stdout).toMatch(/RAN c in \S*quickcd-/);
+    const parsed = parseRunResult(readFileSync(result, 'utf8'));
+    expect(parsed?.eventId).toBe('777');
+    expect(parsed?.results).toEqual([
+      {
+        name: 'c',
+        lane: 'blocking',
+        ok: false,
+        durationMs: expect.any(Number) as number,
+        error: 'c broke',
+      },
+    ]);
+  });
+
+  it('reads the result path from QUICKCD_RESULT_FILE and exits 0 when all succeed', async () => {
+    const f = writeFiles({
+      'handlers.ts': handlers,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '778' }),
+      ),
+    });
+    const r = await runCli(
+      [
+        'runner',
+        '--event',
+        f.path('event.json'),
+        '--handlers',
+        f.path('handlers.ts'),
+        '--lane',
+        'nonblocking',
+      ],
+      { env: { QUICKCD_RESULT_FILE: f.path('out.json') } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      parseRunResult(readFileSync(f.path('out.json'), 'utf8'))?.results.map((x) => [x.name, x.ok]),
+    ).toEqual([['b', true]]);
+  });
+
+  it('stops cleanly on SIGTERM: kills the command, records the handler as failed', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';
+on('PushEvent', async (p, ctx) => { console.log('STARTED'); await ctx.sh\`sleep 600\`; }, { name: 'long' });
+on('PushEvent', async () => console.log('NEVER'), { name: 'after' });`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '779' }),
+      ),
+    });
+    const started = Date.now();
+    const r = await runCli(
+      [
+        'runner',
+        '--event',
+        f.path('event.json'),
+        '--handlers',
+        f.path('handlers.ts'),
+        '--result',
+        f.path('r.json'),
+      ],
+      {
+        onSpawn: (child) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('$ sleep 600')) child.kill('SIGTERM');
+          });
+        },
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('NEVER');
+    const results = parseRunResult(readFileSync(f.path('r.json'), 'utf8'))?.results;
+    expect(results?.map((x) => [x.name, x.ok])).toEqual([
+      ['long', false],
+      ['after', false],
+    ]);
+    expect(results?.[1]?.error).toMatch(/not started/);
+  });
+
+  it('rejects a malformed event naming the field', async () => {
+    const f = writeFiles({
+      'handlers.ts': handlers,
+      'event.json': '{"id":"1","type":"PushEvent"}',
+    });
+    writeFileSync(f.path('x'), '');
+    const r = await runCli([
+      'runner',
+      '--event',
+      f.path('event.json'),
+      '--handlers',
+      f.path('handlers.ts'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/event\.json\.actor/);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, requireRepos, secretValues } from '../../../common/config.js';
+import { QuickcdError } from '../../../common/errors.js';
+
+const fail = (env: Record<string, string>, flags = {}) => {
+  try {
+    loadConfig(env, flags);
+  } catch (error) {
+    expect(error).toBeInstanceOf(QuickcdError);
+    expect((error as QuickcdError).code).toBe('CONFIG_INVALID');
+    return (error as Error).message;
+  }
+  throw new Error('expected loadConfig to fail');
+};
+
+describe('loadConfig', () => {
+  it('has safe defaults: Kubernetes adapters, 60 s polling, attempts³ minutes capped at 6 h', () => {
+    const c = loadConfig({});
+    expect([c.store, c.executor, c.pollInterval, c.retryBaseSeconds, c.retryMaxSeconds]).toEqual([
+      'kubernetes',
+      'kubernetes',
+      60,
+      60,
+      21_600,
+    ]);
+    expect(c.githubUrl).toBe('https://api.github.com');
+    expect(c.clusterId).toBe('quickcd');
+  });
+
+  it("accepts the original quickcd's CD_* names", () => {
+    const c = loadConfig({
+      CD_GITHUB_DOMAIN: 'github.example.com',
+      CD_GITHUB_ORG_NAME: 'acme',
+      CD_GITHUB_REPO_NAME: 'webapp',
+      CD_GITHUB_TOKEN: 'ghp_legacy',
+      CD_NAMESPACE: 'cd',
+      CD_ENVIRONMENT: 'prod',
+      CD_REGION_DASHED: 'us-south',
+      CD_CLUSTER_NAME: 'c1',
+      CD_DEBUG: 'true',
+    });
+    expect(c.githubUrl).toBe('https://github.example.com/api/v3');
+    expect(c.repos).toEqual([{ owner: 'acme', name: 'webapp', fullName: 'acme/webapp' }]);
+    expect([c.githubToken, c.namespace, c.clusterId, c.logLevel]).toEqual([
+      'ghp_legacy',
+      'cd',
+      'prod/us-south/c1',
+      'debug',
+    ]);
+  });
+
+  it('prefers QUICKCD_* over legacy names, and flags over both', () => {
+    const c = loadConfig(
+      {
+        QUICKCD_STORE: 'file',
+        QUICKCD_REPO: 'a/b, c/d,a/b',
+        GITHUB_TOKEN: 'x1234',
+        CD_GITHUB_TOKEN: 'old1',
+      },
+      { store: 'kubernetes' },
+    );
+    expect(c.store).toBe('kubernetes');
+    expect(c.repos.map((r) => r.fullName)).toEqual(['a/b', 'c/d']);
+    expect(c.githubToken).toBe('x1234');
+  });
+
+  it('names the variable, what was expected and what was given', () => {
+    expect(fail({ QUICKCD_POLL_INTERVAL: 'soon' })).toMatch(
+      /QUICKCD_POLL_INTERVAL: expected a number of seconds.*got "soon"/,
+    );
+    expect(fail({}, { 'poll-interval': '0' })).toMatch(
+      /--poll-interval: expected at least 1, got "0"/,
+    );
+    expect(fail({ QUICKCD_REPO: 'webapp' })).toMatch(/QUICKCD_REPO: expected owner\/name/);
+    expect(fail({ QUICKCD_STORE: 'redis' })).toMatch(/QUICKCD_STORE: .*"file".*got "redis"/);
+    expect(fail({ QUICKCD_JOB_NODE_SELECTOR: '{oops' })).toMatch(
+      /QUICKCD_JOB_NODE_SELECTOR: expected JSON/,
+    );
+  });
+
+  it('never echoes a secret in an error', () => {
+    const message = fail({
+      QUICKCD_GITHUB_APP_PRIVATE_KEY: 'not-a-key-but-secret-value',
+    });
+    expect(message).toMatch(
+      /QUICKCD_GITHUB_APP_PRIVATE_KEY: expected a PEM private key, got \(hidden\)/,
+    );
+    expect(message).not.toContain('secret-value');
+  });
+
+  it('requireRepos names the variable to set', () => {
+    expect(() => requireRepos(loadConfig({}))).toThrow(/QUICKCD_REPO=owner\/name/);
+  });
+
+  it('secretValues lists the token and the values of QUICKCD_SECRET_ENV variables', () => {
+    const env = {
+      QUICKCD_GITHUB_TOKEN: 'ghp_abcdef',
+      QUICKCD_SECRET_ENV: 'API_KEY',
+      API_KEY: 'k-123456',
+    };
+    expect(secretValues(loadConfig(env), env).sort()).toEqual(['ghp_abcdef', 'k-123456']);
+  });
+});

@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CommandError } from '../../../handlers/command-error.js';
+import { createShell } from '../../../handlers/shell.js';
+import { shellQuote } from '../../../handlers/shell-quote.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'quickcd-shell-'));
+
+describe('shellQuote', () => {
+  it('keeps plain words and quotes everything else as one word', () => {
+    expect(shellQuote('refs/heads/main')).toBe('refs/heads/main');
+    expect(shellQuote("it's")).toBe(`'it'\\''s'`);
+    expect(shellQuote(['a b', 'c'])).toBe(`'a b' c`);
+    expect(shellQuote('')).toBe(`''`);
+  });
+});
+
+describe('sh', () => {
+  it('makes interpolated values harmless: a branch named x$(touch …) is just a string', async () => {
+    const cwd = dir();
+    const pwned = join(cwd, 'pwned');
+    const sh = createShell({ cwd });
+    const branch = `x$(touch ${pwned})\`touch ${pwned}\`;touch ${pwned}`;
+    expect(await sh`echo ${branch}`).toBe(branch);
+    expect(existsSync(pwned)).toBe(false);
+  });
+
+  it('returns trimmed stdout, runs in cwd, and streams output as it runs', async () => {
+    const cwd = dir();
+    const chunks: string[] = [];
+    const sh = createShell({ cwd }, { output: (c) => chunks.push(c) });
+    expect(await sh`echo "  hi  "; pwd`).toBe(`hi  \n${cwd}`);
+    expect(chunks.join('')).toContain('hi');
+  });
+
+  it('throws a CommandError with exit code, stdout and stderr', async () => {
+    const sh = createShell({ cwd: dir() });
+    const error = await sh`echo out; echo err >&2; exit 3`.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CommandError);
+    const e = error as CommandError;
+    expect([e.exitCode, e.stdout, e.stderr, e.code]).toEqual([
+      3,
+      'out\n',
+      'err\n',
+      'COMMAND_FAILED',
+    ]);
+    expect(e.message).toMatch(/exited with code 3/);
+  });
+
+  it('kills the whole process group on timeout', async () => {
+    const cwd = dir();
+    const sh = createShell({ cwd, timeoutSeconds: 1 });
+    const started = Date.now();
+    // A grandchild that would write a file after 3 s if it survived the timeout.
+    const error = await sh`(sleep 3; touch survived) & sleep 30`.catch((e: unknown) => e);
+    expect((error as CommandError).timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(existsSync(join(cwd, 'survived'))).toBe(false);
+  });
+
+  it('aborts running commands when the signal aborts', async () => {
+    const controller = new AbortController();
+    const sh = createShell({ cwd: dir() }, { signal: controller.signal });
+    const running = sh`sleep 30`.catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 200);
+    const error = (await running) as CommandError;
+    expect(error).toBeInstanceOf(CommandError);
+    expect(error.signal).toBe('SIGTERM');
+  });
+});
