@@ -260,6 +260,11 @@ export const settings = {
     schema: z.coerce.number().min(0).default(3),
     describe: 'minimum seconds between edits of one GitHub comment',
   },
+  secretDirs: {
+    env: ['QUICKCD_SECRET_DIRS'],
+    schema: list.default([]),
+    describe: 'directories of mounted Secrets: every file value is redacted',
+  },
   secretEnv: {
     env: ['QUICKCD_SECRET_ENV'],
     schema: list.default([]),

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import type { Config, Env } from '../common/config.js';
 import { secretValues } from '../common/config.js';
@@ -51,6 +53,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
   const token = options.gitToken ?? config.githubToken;
   const redact = createRedactor([
     ...secretValues(config, env),
+    ...config.secretDirs.flatMap(secretFileValues),
     ...(token ? tokenForms(token) : []),
   ]);
   const log = createLogger({ level: config.logLevel, redact });
@@ -115,4 +118,24 @@ export function isFromFork(event: GitHubEvent): boolean {
   ).pull_request;
   const head = pr?.head?.repo?.full_name;
   return head !== undefined && head !== event.repo.name;
+}
+
+/** Values of the files in a mounted Secret directory (Kubernetes' `..data` links skipped). */
+function secretFileValues(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => !n.startsWith('..'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const path = join(dir, name);
+    try {
+      if (!statSync(path).isFile()) return [];
+      const value = readFileSync(path, 'utf8');
+      return [value, value.trim()];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { loadHandlers } from '../../common/load-handlers.js';
@@ -19,7 +20,8 @@ Runs the handlers that match one event and are not yet complete, then writes a p
 result (JSON) to --result. Exit status 0 only if every handler it ran succeeded.
 
 Options:
-  --event <file>        the event (Events API JSON), e.g. the mounted event ConfigMap
+  --event <file>        the event (Events API JSON; .gz: gzip-compressed), e.g. from the
+                        mounted event ConfigMap
   --handlers <file>     handlers file (or QUICKCD_HANDLERS)
   --lane <lane>         blocking | nonblocking (default: both, non-blocking first)
   --completed <names>   comma-separated handlers already complete: skipped
@@ -69,7 +71,9 @@ Options:
 
     let text: string;
     try {
-      text = await readFile(eventFile, 'utf8');
+      // Events too large for a ConfigMap's data are stored gzip-compressed (event.json.gz).
+      const bytes = await readFile(eventFile);
+      text = (eventFile.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
     } catch (error) {
       throw new QuickcdError(
         'EVENTS_FILE_INVALID',

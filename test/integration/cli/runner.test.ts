@@ -132,3 +132,32 @@ on('PushEvent', async () => console.log('NEVER'), { name: 'after' });`,
     expect(r.stderr).toMatch(/event\.json\.actor/);
   });
 });
+
+describe('quickcd runner inputs', () => {
+  it('reads a gzip-compressed event and redacts the values of mounted Secret files', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { mkdirSync } = await import('node:fs');
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';
+import { readFileSync } from 'node:fs';
+on('PushEvent', async (p, ctx) => {
+  console.log('event', ctx.event.id, 'key', readFileSync(process.env.KEY_FILE!, 'utf8'));
+});`,
+    });
+    writeFileSync(
+      f.path('event.json.gz'),
+      gzipSync(
+        JSON.stringify(makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '880' })),
+      ),
+    );
+    mkdirSync(f.path('secrets'));
+    writeFileSync(f.path('secrets/api-key'), 'very-secret-api-key\n');
+    const r = await runCli(
+      ['runner', '--event', f.path('event.json.gz'), '--handlers', f.path('handlers.ts')],
+      { env: { QUICKCD_SECRET_DIRS: f.path('secrets'), KEY_FILE: f.path('secrets/api-key') } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('event 880 key ***');
+    expect(r.stdout).not.toContain('very-secret-api-key');
+  });
+});
