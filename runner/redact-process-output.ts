@@ -20,7 +20,7 @@ export function redactProcessOutput(redact: Redact): () => void {
         typeof text === 'string' ? redact(text) : text,
         ...rest,
       );
-    }) as typeof stream.write;
+    });
   });
   return () => {
     streams.forEach((stream, i) => {
