@@ -50,9 +50,9 @@ describe('handler API types', () => {
     on('PushEvent', async (p, ctx) => {
       expectTypeOf(ctx.sh`git checkout ${p.head}`).toEqualTypeOf<Promise<string>>();
       expectTypeOf(ctx.sh('ls', { timeoutSeconds: 5 })).toEqualTypeOf<Promise<string>>();
-      expectTypeOf(ctx.setCommitStatus)
-        .parameter(1)
-        .toEqualTypeOf<'error' | 'failure' | 'pending' | 'success'>();
+      expectTypeOf<Parameters<typeof ctx.setCommitStatus>[1]>().toEqualTypeOf<
+        'error' | 'failure' | 'pending' | 'success'
+      >();
     });
   });
 });
