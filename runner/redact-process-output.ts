@@ -9,7 +9,7 @@ export function redactProcessOutput(redact: Redact): () => void {
   const originals = streams.map((s) => s.write.bind(s));
   streams.forEach((stream, i) => {
     const original = originals[i]!;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       const text =
         typeof chunk === 'string'
           ? chunk
@@ -20,7 +20,7 @@ export function redactProcessOutput(redact: Redact): () => void {
         typeof text === 'string' ? redact(text) : text,
         ...rest,
       );
-    });
+    };
   });
   return () => {
     streams.forEach((stream, i) => {

@@ -69,7 +69,10 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     redactProcessOutput(deps.redact);
     for (const event of events) {
       for (const f of matchHandlers(registry, event).filterErrors) {
-        deps.log.warn({ eventId: event.id, handler: f.handler, error: f.error }, 'filter threw: counted as no match');
+        deps.log.warn(
+          { eventId: event.id, handler: f.handler, error: f.error },
+          'filter threw: counted as no match',
+        );
       }
     }
 
