@@ -66,4 +66,9 @@ export interface EventStore {
   deleteEvent(repo: string, id: string): Promise<void>;
   getCursor(repo: string): Promise<Cursor | undefined>;
   putCursor(repo: string, cursor: Cursor): Promise<void>;
+  /**
+   * Calls `onChange` soon after an event is changed by anyone (e.g. `quickcd retry` from another
+   * process), so the scheduler reacts without polling its store. Returns an unsubscribe function.
+   */
+  subscribe?(onChange: () => void): () => void;
 }

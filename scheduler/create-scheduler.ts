@@ -1,0 +1,167 @@
+import type { Config } from '../common/config.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { matchHandlers, type Registry } from '../handlers/registry.js';
+import type { Clock } from './clock.js';
+import { createDispatcher } from './dispatcher.js';
+import { newStoredEvent } from './event-state.js';
+import type { EventSource } from './ports/event-source.js';
+import type { EventStore } from './ports/event-store.js';
+import type { Executor } from './ports/executor.js';
+import type { Leadership } from './ports/leadership.js';
+
+export interface SchedulerOptions {
+  /** `owner/name` of each repository to poll. */
+  readonly repos: readonly string[];
+  readonly source: EventSource;
+  readonly store: EventStore;
+  readonly executor: Executor;
+  readonly leadership: Leadership;
+  readonly registry: Registry;
+  readonly config: Pick<
+    Config,
+    | 'pollInterval'
+    | 'retryBaseSeconds'
+    | 'retryMaxSeconds'
+    | 'concurrency'
+    | 'handlerTimeoutSeconds'
+  >;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Housekeeping (retention), run at start and then hourly. */
+  readonly prune?: () => Promise<unknown>;
+  /** How long shutdown waits for bookkeeping in flight. */
+  readonly shutdownGraceMs?: number;
+}
+
+export interface Scheduler {
+  /** Polls and dispatches until `signal` aborts (or leadership is lost), then cleans up. */
+  run(signal: AbortSignal): Promise<'stopped' | 'leadership lost'>;
+}
+
+const MAX_POLL_BACKOFF_MS = 15 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+/**
+ * The scheduler loop: poll each repository when due → store its new events → save the cursor →
+ * dispatch. Sleeps until the next poll or retry is due, or until a run finishes or an operator
+ * changes an event (the store's subscription): no busy loop.
+ */
+export function createScheduler(options: SchedulerOptions): Scheduler {
+  const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
+  let wakeController = new AbortController();
+  const wake = () => wakeController.abort();
+  const dispatcher = createDispatcher({
+    store,
+    executor,
+    registry,
+    config,
+    log,
+    clock,
+    onSettled: wake,
+  });
+  const nextPollAt = new Map<string, number>(repos.map((r) => [r, 0]));
+  const failures = new Map<string, number>();
+
+  async function poll(repo: string, signal: AbortSignal): Promise<void> {
+    const rlog = log.child({ repo });
+    try {
+      const cursor = await store.getCursor(repo);
+      const result = await source.poll(repo, cursor, signal);
+      let stored = 0;
+      for (const event of result.events) {
+        const match = matchHandlers(registry, event);
+        if (match.handlers.length === 0) continue;
+        const late = result.late.has(event.id);
+        const created = await store.putEvent(
+          newStoredEvent(event, match.handlers, clock.now(), late),
+        );
+        if (created) stored++;
+        rlog.info(
+          {
+            eventId: event.id,
+            type: event.type,
+            handlers: match.handlers.map((h) => h.name),
+            ...(late ? { late } : {}),
+          },
+          created ? 'stored event' : 'event already stored',
+        );
+      }
+      // Only after the events it covers are stored; only then are they dispatched.
+      await store.putCursor(repo, result.cursor);
+      failures.delete(repo);
+      nextPollAt.set(repo, clock.now().getTime() + result.nextPollSeconds * 1000);
+      rlog.info(
+        { fetched: result.events.length, stored, nextPollSeconds: result.nextPollSeconds },
+        'polled',
+      );
+    } catch (error) {
+      if (signal.aborted) return;
+      const n = (failures.get(repo) ?? 0) + 1;
+      failures.set(repo, n);
+      const delay = Math.min(config.pollInterval * 1000 * 2 ** (n - 1), MAX_POLL_BACKOFF_MS);
+      nextPollAt.set(repo, clock.now().getTime() + delay);
+      rlog.warn(
+        { err: errorMessage(error), failures: n, retryInSeconds: delay / 1000 },
+        'poll failed; other repositories go on',
+      );
+    }
+  }
+
+  async function loop(signal: AbortSignal): Promise<void> {
+    let nextPruneAt = 0;
+    let dispatchFailures = 0;
+    while (!signal.aborted) {
+      wakeController = new AbortController();
+      const now = clock.now().getTime();
+      for (const repo of repos) {
+        if ((nextPollAt.get(repo) ?? 0) <= now) await poll(repo, signal);
+      }
+      if (signal.aborted) break;
+      let retryAt: number | undefined;
+      try {
+        retryAt = await dispatcher.dispatch(signal);
+        dispatchFailures = 0;
+      } catch (error) {
+        dispatchFailures++;
+        retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
+        log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+      }
+      if (options.prune && now >= nextPruneAt) {
+        nextPruneAt = now + PRUNE_EVERY_MS;
+        await options.prune().catch((error: unknown) => {
+          log.warn({ err: errorMessage(error) }, 'pruning old events failed');
+        });
+      }
+      const until = Math.min(...nextPollAt.values(), retryAt ?? Infinity, nextPruneAt);
+      const ms = until - clock.now().getTime();
+      if (ms > 0) await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+    }
+  }
+
+  return {
+    async run(signal) {
+      log.info({ repos }, 'waiting for leadership');
+      const lost = await leadership.acquire(signal);
+      const stop = AbortSignal.any([signal, lost]);
+      log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
+      const unsubscribe = store.subscribe?.(wake);
+      try {
+        await loop(stop);
+      } finally {
+        unsubscribe?.();
+        // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
+        await Promise.race([
+          dispatcher.settled(),
+          new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
+        ]);
+        await leadership.release().catch((error: unknown) => {
+          log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
+        });
+      }
+      const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';
+      log.info({ reason }, 'scheduler stopped');
+      return reason;
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import PQueue from 'p-queue';
+import type { Config } from '../common/config.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Lane, Registry } from '../handlers/registry.js';
+import type { Clock } from './clock.js';
+import {
+  applyOutcome,
+  completedHandlers,
+  isLaneDue,
+  markLaunched,
+  nextRunTime,
+} from './event-state.js';
+import type { EventStore, StoredEvent } from './ports/event-store.js';
+import type { Executor, LaunchSpec, RunOutcome } from './ports/executor.js';
+
+export interface DispatcherOptions {
+  readonly store: EventStore;
+  readonly executor: Executor;
+  readonly registry: Registry;
+  readonly config: Pick<
+    Config,
+    'retryBaseSeconds' | 'retryMaxSeconds' | 'concurrency' | 'handlerTimeoutSeconds'
+  >;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Called when a run has been recorded: time for another pass. */
+  readonly onSettled: () => void;
+}
+
+export interface Dispatcher {
+  /**
+   * One pass over the stored events: starts every lane that may run now (or adopts a run that
+   * was in flight before a restart). Runs continue in the background. Resolves with the time
+   * (ms) a held lane becomes due, if any.
+   */
+  dispatch(signal: AbortSignal): Promise<number | undefined>;
+  /** Runs in flight (launched or adopted, result not yet recorded). */
+  readonly active: number;
+  /** Resolves when the bookkeeping of every run in flight has finished or been abandoned. */
+  settled(): Promise<void>;
+}
+
+/** Seconds a runner may run beyond its handlers' timeouts before it is stopped. */
+const DEADLINE_MARGIN_SECONDS = 60;
+
+/**
+ * Turns stored events into runs (design, "Event lifecycle"): one blocking lane per repository
+ * in event-id order, held by a failed event until it succeeds or is skipped; non-blocking lanes
+ * beside it through a p-queue; failed lanes retried after the backoff.
+ */
+export function createDispatcher(options: DispatcherOptions): Dispatcher {
+  const { store, executor, registry, config, log, clock } = options;
+  const queue = new PQueue({ concurrency: config.concurrency });
+  const active = new Map<string, Promise<void>>();
+  const heldReported = new Map<string, string>();
+  const keyOf = (e: StoredEvent, lane: Lane) => `${e.repo}#${e.id}#${lane}`;
+
+  function start(event: StoredEvent, lane: Lane, signal: AbortSignal): void {
+    const key = keyOf(event, lane);
+    const work = () => runLane(event, lane, signal);
+    const promise = (lane === 'blocking' ? work() : queue.add(work))
+      .catch((error: unknown) => {
+        log.error(
+          { repo: event.repo, eventId: event.id, lane, err: error },
+          'run bookkeeping failed',
+        );
+      })
+      .finally(() => {
+        active.delete(key);
+        options.onSettled();
+      });
+    active.set(key, promise);
+  }
+
+  async function runLane(initial: StoredEvent, lane: Lane, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const elog = log.child({ repo: initial.repo, eventId: initial.id, type: initial.type, lane });
+    const adopting = initial.lanes[lane]?.status === 'running';
+    const attempt = adopting
+      ? (initial.lanes[lane]?.attempts ?? 1)
+      : (initial.lanes[lane]?.attempts ?? 0) + 1;
+    // Recorded before launching: a crash after this finds the run by its deterministic name.
+    const event = adopting
+      ? initial
+      : await store.updateEvent(initial.repo, initial.id, (e) =>
+          markLaunched(e, lane, attempt, clock.now()),
+        );
+    const spec = launchSpec(event, lane, attempt);
+    let outcome: RunOutcome;
+    let launchName: string | undefined;
+    try {
+      const launch = await executor.launch(spec);
+      launchName = launch.name;
+      elog.info(
+        { launch: launch.name, attempt, completed: spec.completed },
+        launch.adopted ? 'adopted a run launched before a restart' : 'launched',
+      );
+      outcome = await executor.wait(launch, spec, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        elog.info({ launch: launchName }, 'stopped waiting; the run is found again on start');
+        return;
+      }
+      outcome = { ok: false, results: undefined, reason: `launch failed: ${errorMessage(error)}` };
+    }
+    const recorded = await store.updateEvent(event.repo, event.id, (e) => {
+      const next = applyOutcome(e, lane, outcome, clock.now(), config);
+      const state = next.lanes[lane];
+      return launchName && state
+        ? { ...next, lanes: { ...next.lanes, [lane]: { ...state, launch: launchName } } }
+        : next;
+    });
+    const state = recorded.lanes[lane];
+    const results = outcome.results?.map((r) => ({ name: r.name, ok: r.ok, ms: r.durationMs }));
+    if (state?.status === 'handled') {
+      elog.info({ launch: launchName, attempt, results }, 'lane handled');
+    } else {
+      elog.warn(
+        {
+          launch: launchName,
+          attempt,
+          results,
+          reason: state?.lastError,
+          retryAt: state?.nextRunAt,
+        },
+        lane === 'blocking'
+          ? 'lane failed: it holds the repository until a retry succeeds or the event is skipped'
+          : 'lane failed: retried after the backoff',
+      );
+    }
+  }
+
+  function launchSpec(event: StoredEvent, lane: Lane, attempt: number): LaunchSpec {
+    const completed = completedHandlers(event, lane);
+    const timeouts = Object.entries(event.handlers)
+      .filter(([name, h]) => h.lane === lane && !completed.includes(name))
+      .map(
+        ([name]) =>
+          registry.handlers.find((h) => h.name === name)?.timeoutSeconds ??
+          config.handlerTimeoutSeconds,
+      );
+    const total = timeouts.reduce((a, b) => a + b, 0) || config.handlerTimeoutSeconds;
+    return { event, lane, attempt, completed, timeoutSeconds: total + DEADLINE_MARGIN_SECONDS };
+  }
+
+  function holdNotice(event: StoredEvent): void {
+    const state = event.lanes.blocking;
+    const key = `${event.id}@${state?.nextRunAt ?? ''}`;
+    if (heldReported.get(event.repo) === key) return;
+    heldReported.set(event.repo, key);
+    log.info(
+      { repo: event.repo, eventId: event.id, retryAt: state?.nextRunAt, attempts: state?.attempts },
+      'blocking lane held by a failed event (quickcd retry or quickcd skip to release it now)',
+    );
+  }
+
+  return {
+    get active() {
+      return active.size;
+    },
+
+    async dispatch(signal) {
+      const events = await store.listEvents({ status: ['pending', 'running', 'failed'] });
+      const now = clock.now();
+      let wakeAt: number | undefined;
+      const later = (t: number | undefined) => {
+        if (t !== undefined) wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
+      };
+      const heads = new Map<string, StoredEvent>();
+      for (const event of events) {
+        const blocking = event.lanes.blocking;
+        if (blocking && blocking.status !== 'handled' && !heads.has(event.repo)) {
+          heads.set(event.repo, event);
+        }
+        const nonblocking = event.lanes.nonblocking;
+        if (!nonblocking || active.has(keyOf(event, 'nonblocking'))) continue;
+        if (nonblocking.status === 'running' || isLaneDue(event, 'nonblocking', now)) {
+          start(event, 'nonblocking', signal);
+        } else if (nonblocking.status === 'failed') {
+          later(nextRunTime(nonblocking));
+        }
+      }
+      for (const head of heads.values()) {
+        if (active.has(keyOf(head, 'blocking'))) continue;
+        if (
+          [...active.keys()].some((k) => k.startsWith(`${head.repo}#`) && k.endsWith('#blocking'))
+        )
+          continue;
+        if (head.lanes.blocking?.status === 'running' || isLaneDue(head, 'blocking', now)) {
+          if (head.late)
+            log.info({ repo: head.repo, eventId: head.id }, 'dispatching a late event');
+          start(head, 'blocking', signal);
+        } else {
+          holdNotice(head);
+          later(nextRunTime(head.lanes.blocking));
+        }
+      }
+      return wakeAt;
+    },
+
+    async settled() {
+      await Promise.allSettled([...active.values()]);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { watch } from 'node:fs';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuickcdError, errorMessage } from '../common/errors.js';
+import { compareEventIds } from '../handlers/event.js';
+import { atomicWrite } from './atomic-write.js';
+import { cursorSchema } from './cursor.js';
+import { withFileLock } from './file-lock.js';
+import type { EventStore, StoredEvent } from './ports/event-store.js';
+
+export interface FileStoreOptions {
+  /** Holds `events/<owner>~<repo>~<id>.json` and `cursors/<owner>~<repo>.json`. */
+  readonly stateDir: string;
+}
+
+const SEP = '~'; // not allowed in GitHub owner or repository names
+
+/**
+ * The embedded event store: a directory of JSON files. Every write is atomic (write, fsync,
+ * rename), so a crash at any point leaves a readable store; updates hold a lock file, so the
+ * scheduler and `quickcd retry|skip` can write the same event.
+ */
+export function createFileStore({ stateDir }: FileStoreOptions): EventStore {
+  const eventsDir = join(stateDir, 'events');
+  const cursorsDir = join(stateDir, 'cursors');
+  const ready = Promise.all([
+    mkdir(eventsDir, { recursive: true }),
+    mkdir(cursorsDir, { recursive: true }),
+  ]).catch((error: unknown) => {
+    throw failure(`cannot create the state directory ${stateDir}: ${errorMessage(error)}`, error);
+  });
+
+  const eventFile = (repo: string, id: string) =>
+    join(eventsDir, `${repo.replace('/', SEP)}${SEP}${id}.json`);
+  const cursorFile = (repo: string) => join(cursorsDir, `${repo.replace('/', SEP)}.json`);
+
+  async function read(file: string): Promise<StoredEvent | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw failure(`cannot read ${file}: ${errorMessage(error)}`, error);
+    }
+    try {
+      return JSON.parse(text) as StoredEvent;
+    } catch (error) {
+      throw failure(
+        `${file} is not valid JSON (${errorMessage(error)}); fix or delete the file`,
+        error,
+      );
+    }
+  }
+
+  async function findFile(id: string, repo?: string): Promise<string | undefined> {
+    await ready;
+    if (repo) return eventFile(repo, id);
+    const name = (await readdir(eventsDir)).find((f) => f.endsWith(`${SEP}${id}.json`));
+    return name && join(eventsDir, name);
+  }
+
+  return {
+    async putEvent(event) {
+      await ready;
+      const file = eventFile(event.repo, event.id);
+      return withFileLock(file, async () => {
+        if (await read(file)) return false;
+        await atomicWrite(file, JSON.stringify(event));
+        return true;
+      });
+    },
+
+    async getEvent(id, repo) {
+      const file = await findFile(id, repo);
+      return file ? read(file) : undefined;
+    },
+
+    async listEvents(filter = {}) {
+      await ready;
+      const files = (await readdir(eventsDir)).filter((f) => /~\d+\.json$/.test(f));
+      const events: StoredEvent[] = [];
+      for (const f of files) {
+        const stored = await read(join(eventsDir, f));
+        if (!stored) continue; // deleted meanwhile
+        if (filter.repo && stored.repo !== filter.repo) continue;
+        if (filter.status && !filter.status.includes(stored.status)) continue;
+        events.push(stored);
+      }
+      return events.sort((a, b) => compareEventIds(a.id, b.id));
+    },
+
+    async updateEvent(repo, id, mutate) {
+      await ready;
+      const file = eventFile(repo, id);
+      return withFileLock(file, async () => {
+        const current = await read(file);
+        if (!current) {
+          throw new QuickcdError('EVENT_NOT_FOUND', `event ${id} of ${repo} is not stored`, {
+            eventId: id,
+            repo,
+          });
+        }
+        const next = mutate(current);
+        await atomicWrite(file, JSON.stringify(next));
+        return next;
+      });
+    },
+
+    async deleteEvent(repo, id) {
+      await ready;
+      await rm(eventFile(repo, id), { force: true });
+    },
+
+    async getCursor(repo) {
+      await ready;
+      try {
+        return cursorSchema.parse(JSON.parse(await readFile(cursorFile(repo), 'utf8')));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw failure(
+          `cannot read the cursor ${cursorFile(repo)} (${errorMessage(error)}); delete it to start polling ${repo} afresh`,
+          error,
+        );
+      }
+    },
+
+    async putCursor(repo, cursor) {
+      await ready;
+      await atomicWrite(cursorFile(repo), JSON.stringify(cursor));
+    },
+
+    subscribe(onChange) {
+      let timer: NodeJS.Timeout | undefined;
+      let watcher: ReturnType<typeof watch> | undefined;
+      let closed = false;
+      void ready.then(() => {
+        if (closed) return;
+        watcher = watch(eventsDir, (_type, name) => {
+          if (!name?.endsWith('.json')) return;
+          clearTimeout(timer);
+          timer = setTimeout(onChange, 50);
+        });
+        watcher.unref();
+      });
+      return () => {
+        closed = true;
+        clearTimeout(timer);
+        watcher?.close();
+      };
+    },
+  };
+}
+
+function failure(message: string, cause: unknown): QuickcdError {
+  return new QuickcdError('STORE_FAILED', message, { cause });
+}

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Lane } from '../../handlers/registry.js';
+
+/** Labels and annotations of quickcd's objects: a stable interface users and `kubectl` rely on. */
+export const LABEL = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  kind: 'quickcd.dev/kind',
+  repo: 'quickcd.dev/repo',
+  eventType: 'quickcd.dev/event-type',
+  status: 'quickcd.dev/status',
+  eventId: 'quickcd.dev/event-id',
+  lane: 'quickcd.dev/lane',
+  attempt: 'quickcd.dev/attempt',
+} as const;
+
+export const MANAGED_BY = 'quickcd';
+
+const MAX_NAME = 253;
+const MAX_LABEL = 63;
+
+function hash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** Lowercase, `[^a-z0-9-]` → `-`, no leading/trailing dashes. */
+export function dnsSafe(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** Shortens `name` to `max` characters, keeping it unique with a hash of the whole. */
+function fit(name: string, max: number, whole: string): string {
+  if (name.length <= max) return name;
+  const suffix = hash(whole, 8);
+  return `${name.slice(0, max - suffix.length - 1).replace(/-+$/, '')}-${suffix}`;
+}
+
+/** `quickcd-<owner>-<repo>` (≤253 with the suffixes quickcd adds). */
+function repoPrefix(repo: string): string {
+  return `quickcd-${dnsSafe(repo.replace('/', '-'))}`;
+}
+
+/** `quickcd-<owner>-<repo>-<eventid>`, ≤253 characters. */
+export function eventConfigMapName(repo: string, eventId: string): string {
+  const suffix = `-${eventId}`;
+  return `${fit(repoPrefix(repo), MAX_NAME - suffix.length, repo)}${suffix}`;
+}
+
+/** `quickcd-<owner>-<repo>-cursor`. */
+export function cursorConfigMapName(repo: string): string {
+  return `${fit(repoPrefix(repo), MAX_NAME - '-cursor'.length, repo)}-cursor`;
+}
+
+/** `<owner>.<repo>`, label-safe (≤63, alphanumeric at both ends). */
+export function repoLabel(repo: string): string {
+  const value = repo
+    .replace('/', '.')
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  if (value.length <= MAX_LABEL) return value;
+  const suffix = hash(repo, 8);
+  return `${value.slice(0, MAX_LABEL - suffix.length - 1).replace(/[^A-Za-z0-9]+$/, '')}-${suffix}`;
+}
+
+/**
+ * The Job of (repo, event id, lane, attempt): deterministic, ≤63 characters (a Job's name
+ * becomes its Pods' `job-name` label), so a restarted scheduler finds the Job it launched.
+ * `quickcd-<repo>-<eventid>-b1` (blocking, attempt 1) or `…-n2`.
+ */
+export function jobName(repo: string, eventId: string, lane: Lane, attempt: number): string {
+  const suffix = `-${eventId}-${lane === 'blocking' ? 'b' : 'n'}${attempt}`;
+  const room = MAX_LABEL - suffix.length;
+  const prefix = repoPrefix(repo);
+  if (prefix.length <= room) return `${prefix}${suffix}`;
+  const short = hash(repo, 6);
+  return `${prefix.slice(0, room - short.length - 1).replace(/-+$/, '')}-${short}${suffix}`;
+}
+
+/** Content-addressed name of the published handlers ConfigMap. */
+export function handlersConfigMapName(content: string): string {
+  return `quickcd-handlers-${hash(content, 12)}`;
+}

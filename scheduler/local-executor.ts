@@ -1,0 +1,232 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { watch } from 'node:fs';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QuickcdError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { parseRunResult } from '../common/run-result.js';
+import { atomicWrite } from './atomic-write.js';
+import { jobName } from './kubernetes/names.js';
+import type { Executor, LaunchSpec, RunOutcome } from './ports/executor.js';
+
+export interface LocalExecutorOptions {
+  /** Runs live in `<stateDir>/runs/<name>/`: event.json, pid, output.log, result.json, exit-code. */
+  readonly stateDir: string;
+  /** The handlers file the scheduler loaded (absolute path). */
+  readonly handlersFile: string;
+  /** Environment of the runner (the GitHub credentials, cluster id…). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: Logger;
+  /** The quickcd command; default: this checkout's bin/quickcd.js. */
+  readonly quickcdBin?: string;
+}
+
+const DEFAULT_BIN = fileURLToPath(new URL('../../bin/quickcd.js', import.meta.url));
+const KILL_GRACE_MS = 10_000;
+const LIVENESS_CHECK_MS = 2_000;
+
+/**
+ * The embedded executor: `quickcd runner` as a local child process with the inputs a Job gets.
+ * The child runs in its own process group and outlives a crashed scheduler; its exit status is
+ * written to a file by a tiny shell wrapper, so a restarted scheduler finds the run by its
+ * deterministic name and waits for it instead of launching it again.
+ */
+export function createLocalExecutor(options: LocalExecutorOptions): Executor {
+  const runsDir = join(options.stateDir, 'runs');
+  const children = new Map<string, ChildProcess>();
+  const runDir = (name: string) => join(runsDir, name);
+  const nameOf = (spec: LaunchSpec) =>
+    jobName(spec.event.repo, spec.event.id, spec.lane, spec.attempt);
+
+  async function exists(name: string): Promise<boolean> {
+    return readFile(join(runDir(name), 'pid'), 'utf8').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  return {
+    async find(spec) {
+      const name = nameOf(spec);
+      return (await exists(name)) ? { name, adopted: true } : undefined;
+    },
+
+    async launch(spec) {
+      const name = nameOf(spec);
+      const dir = runDir(name);
+      await mkdir(runsDir, { recursive: true });
+      try {
+        await mkdir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw launchFailed(name, error);
+        if (await exists(name)) return { name, adopted: true };
+        // A crash between mkdir and spawn: nothing runs yet, launch now.
+      }
+      try {
+        await writeFile(join(dir, 'event.json'), JSON.stringify(spec.event.event));
+        const output = await open(join(dir, 'output.log'), 'a');
+        const args = [
+          options.quickcdBin ?? DEFAULT_BIN,
+          'runner',
+          ...['--event', join(dir, 'event.json'), '--handlers', options.handlersFile],
+          ...['--lane', spec.lane, '--result', join(dir, 'result.json')],
+          ...(spec.completed.length ? ['--completed', spec.completed.join(',')] : []),
+        ];
+        const child = spawn(
+          '/bin/sh',
+          [
+            '-c',
+            '"$@"; echo $? > exit-code.tmp && mv exit-code.tmp exit-code',
+            'sh',
+            process.execPath,
+            ...args,
+          ],
+          {
+            cwd: dir,
+            detached: true,
+            stdio: ['ignore', output.fd, output.fd],
+            env: { ...options.env },
+          },
+        );
+        await output.close();
+        if (child.pid === undefined) {
+          throw new Error(
+            await new Promise<string>((r) => child.once('error', (e) => r(e.message))),
+          );
+        }
+        children.set(name, child);
+        child.once('exit', () => children.delete(name));
+        await atomicWrite(
+          join(dir, 'pid'),
+          JSON.stringify({ pid: child.pid, startedAt: new Date().toISOString() }),
+        );
+        child.unref();
+        return { name, adopted: false };
+      } catch (error) {
+        throw launchFailed(name, error);
+      }
+    },
+
+    async wait(launch, spec, signal) {
+      const dir = runDir(launch.name);
+      const { pid, startedAt } = JSON.parse(await readFile(join(dir, 'pid'), 'utf8')) as {
+        pid: number;
+        startedAt: string;
+      };
+      const deadline = Date.parse(startedAt) + spec.timeoutSeconds * 1000;
+      const exitCode = await waitForExit(
+        dir,
+        pid,
+        deadline,
+        children.get(launch.name),
+        signal,
+        options.log,
+      );
+      return outcome(dir, exitCode);
+    },
+  };
+}
+
+type Exit = number | 'vanished' | 'deadline';
+
+/** Resolves with the runner's exit status, watching the run directory for the exit-code file. */
+function waitForExit(
+  dir: string,
+  pid: number,
+  deadline: number,
+  child: ChildProcess | undefined,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Exit> {
+  return new Promise<Exit>((resolve, reject) => {
+    let killedForDeadline = false;
+    const check = async () => {
+      const code = await readFile(join(dir, 'exit-code'), 'utf8').then(
+        (t) => Number(t.trim()),
+        () => undefined,
+      );
+      if (code !== undefined) return finish(killedForDeadline ? 'deadline' : code);
+      if (!alive(pid)) {
+        // The wrapper writes exit-code after the runner; give the rename a moment.
+        await new Promise((r) => setTimeout(r, 100));
+        const late = await readFile(join(dir, 'exit-code'), 'utf8').catch(() => undefined);
+        return finish(
+          late === undefined ? (killedForDeadline ? 'deadline' : 'vanished') : Number(late.trim()),
+        );
+      }
+      if (!killedForDeadline && Date.now() > deadline) {
+        killedForDeadline = true;
+        log.warn({ dir }, 'runner passed its deadline: terminating it');
+        kill(pid, 'SIGTERM');
+        setTimeout(() => kill(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+      }
+    };
+    const watcher = watch(dir, (_t, name) => {
+      if (name === 'exit-code') void check();
+    });
+    const timer = setInterval(() => void check(), LIVENESS_CHECK_MS);
+    child?.once('exit', () => void check());
+    const onAbort = () => {
+      cleanup();
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    function cleanup() {
+      watcher.close();
+      clearInterval(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    function finish(exit: Exit) {
+      cleanup();
+      resolve(exit);
+    }
+    if (signal.aborted) onAbort();
+    else void check();
+  });
+}
+
+async function outcome(dir: string, exit: Exit): Promise<RunOutcome> {
+  const text = await readFile(join(dir, 'result.json'), 'utf8').catch(() => undefined);
+  const results = text === undefined ? undefined : parseRunResult(text)?.results;
+  const reason =
+    exit === 'deadline'
+      ? 'the runner passed its deadline (the handlers’ timeoutSeconds) and was terminated'
+      : exit === 'vanished'
+        ? 'the runner process ended without an exit status (killed?)'
+        : exit === 0
+          ? undefined
+          : results === undefined
+            ? `the runner exited with status ${exit} before writing its result; see ${join(dir, 'output.log')}`
+            : undefined;
+  return { ok: exit === 0, results, ...(reason ? { reason } : {}) };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Signals the run's whole process group (the wrapper, the runner and its commands). */
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function launchFailed(name: string, cause: unknown): QuickcdError {
+  return new QuickcdError(
+    'EXECUTOR_FAILED',
+    `cannot start the local runner ${name}: ${errorMessage(cause)}`,
+    {
+      launch: name,
+      cause,
+    },
+  );
+}

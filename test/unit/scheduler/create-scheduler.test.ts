@@ -1,0 +1,310 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseEvent, type GitHubEvent } from '../../../handlers/event.js';
+import { addHandler, createRegistry, type Lane } from '../../../handlers/registry.js';
+import { createScheduler } from '../../../scheduler/create-scheduler.js';
+import { markSkipped, retryNow } from '../../../scheduler/event-state.js';
+import { createFileStore } from '../../../scheduler/file-store.js';
+import type { EventSource } from '../../../scheduler/ports/event-source.js';
+import type { EventStore } from '../../../scheduler/ports/event-store.js';
+import type { Executor, LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
+import { eventually } from '../../support/eventually.js';
+import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
+import { createManualClock, type ManualClock } from '../../support/manual-clock.js';
+
+const MINUTE = 60_000;
+
+interface Run {
+  readonly spec: LaunchSpec;
+  readonly name: string;
+  finish(outcome: 'ok' | 'fail' | RunOutcome): void;
+}
+
+/** An executor whose runs end when the test says so; launches are recorded. */
+function fakeExecutor() {
+  const runs: Run[] = [];
+  const settled = new Map<string, Promise<RunOutcome>>();
+  const resolvers = new Map<string, (o: RunOutcome) => void>();
+  const nameOf = (s: LaunchSpec) => `${s.event.repo}#${s.event.id}#${s.lane}#${s.attempt}`;
+  const executor: Executor = {
+    async launch(spec) {
+      const name = nameOf(spec);
+      if (settled.has(name)) return { name, adopted: true };
+      settled.set(name, new Promise((r) => resolvers.set(name, r)));
+      runs.push({
+        spec,
+        name,
+        finish: (o) => {
+          const handlers = Object.entries(spec.event.handlers)
+            .filter(([n, h]) => h.lane === spec.lane && !spec.completed.includes(n))
+            .map(([n]) => n);
+          const outcome: RunOutcome =
+            typeof o === 'object'
+              ? o
+              : {
+                  ok: o === 'ok',
+                  results: handlers.map((n) => ({
+                    name: n,
+                    lane: spec.lane,
+                    ok: o === 'ok',
+                    durationMs: 5,
+                    ...(o === 'ok' ? {} : { error: 'exit 1' }),
+                  })),
+                };
+          resolvers.get(name)!(outcome);
+        },
+      });
+      return { name, adopted: false };
+    },
+    async find(spec) {
+      return settled.has(nameOf(spec)) ? { name: nameOf(spec), adopted: true } : undefined;
+    },
+    wait(launch, _spec, signal) {
+      return new Promise((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        void settled.get(launch.name)!.then(resolve);
+      });
+    },
+  };
+  const running = () => runs.filter((r) => !finished.has(r.name));
+  const finished = new Set<string>();
+  const finish = (run: Run, o: 'ok' | 'fail' | RunOutcome) => {
+    finished.add(run.name);
+    run.finish(o);
+  };
+  return { executor, runs, running, finish };
+}
+
+/** An event source the test feeds: each poll hands out what was queued for the repository. */
+function queuedSource() {
+  const queued = new Map<string, GitHubEvent[]>();
+  const source: EventSource = {
+    async poll(repo, cursor) {
+      const events = queued.get(repo) ?? [];
+      queued.set(repo, []);
+      const seen = [...(cursor?.seen ?? []), ...events.map((e) => e.id)];
+      return { events, late: new Set(), cursor: { pageEtags: {}, seen }, nextPollSeconds: 60 };
+    },
+  };
+  const push = (...events: Record<string, unknown>[]) => {
+    for (const raw of events) {
+      const event = parseEvent(raw);
+      queued.set(event.repo.name, [...(queued.get(event.repo.name) ?? []), event]);
+    }
+  };
+  return { source, push };
+}
+
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s.abort();
+});
+
+function setup(options: { repos?: string[]; concurrency?: number; store?: EventStore } = {}) {
+  const registry = createRegistry();
+  addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
+  addHandler(registry, 'PushEvent', () => {}, { name: 'audit' });
+  addHandler(registry, 'IssueCommentEvent', () => {}, { name: 'chat', blocking: false });
+  const store = options.store ?? createFileStore({ stateDir: tempDir() });
+  const clock = createManualClock();
+  const fake = fakeExecutor();
+  const { source, push } = queuedSource();
+  const stop = new AbortController();
+  stops.push(stop);
+  const scheduler = createScheduler({
+    repos: options.repos ?? ['acme/webapp'],
+    source,
+    store,
+    executor: fake.executor,
+    leadership: { acquire: async () => new AbortController().signal, release: async () => {} },
+    registry,
+    config: {
+      pollInterval: 60,
+      retryBaseSeconds: 60,
+      retryMaxSeconds: 6 * 3600,
+      concurrency: options.concurrency ?? 2,
+      handlerTimeoutSeconds: 600,
+    },
+    log: pino({ level: 'silent' }),
+    clock,
+    shutdownGraceMs: 1000,
+  });
+  const done = scheduler.run(stop.signal);
+  return { store, clock, fake, push, stop, done, registry };
+}
+
+const push = (id: string, repo = 'acme/webapp') =>
+  makeEvent('PushEvent', pushPayload('refs/heads/main'), { id, repo });
+const comment = (id: string) =>
+  makeEvent(
+    'IssueCommentEvent',
+    { action: 'created', issue: { number: 1 }, comment: { body: 'hi' } },
+    { id },
+  );
+
+/** Lets the loop see new input now (a poll is due). */
+function pollNow(clock: ManualClock) {
+  clock.advance(MINUTE);
+}
+
+describe('scheduler dispatch', () => {
+  it('runs blocking events one at a time in numeric id order', async () => {
+    const { clock, fake, push: feed } = setup();
+    feed(push('100'), push('9'), push('10'));
+    pollNow(clock);
+    const first = await eventually(() => fake.runs[0], 'first launch');
+    expect(first.spec.event.id).toBe('9');
+    expect(first.spec.lane).toBe('blocking');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.runs).toHaveLength(1); // the lane is busy
+    fake.finish(first, 'ok');
+    const second = await eventually(() => fake.runs[1], 'second launch');
+    expect(second.spec.event.id).toBe('10');
+    fake.finish(second, 'ok');
+    const third = await eventually(() => fake.runs[2], 'third launch');
+    expect(third.spec.event.id).toBe('100');
+  });
+
+  it('holds the lane on failure, retries after attempts³ × base, then moves on', async () => {
+    const { clock, fake, push: feed, store } = setup();
+    feed(push('1'), push('2'));
+    pollNow(clock);
+    const a1 = await eventually(() => fake.runs[0]);
+    fake.finish(a1, 'fail');
+    const failed = await eventually(async () => {
+      const e = await store.getEvent('1', 'acme/webapp');
+      return e?.status === 'failed' ? e : undefined;
+    });
+    const lane = failed.lanes.blocking!;
+    expect(Date.parse(lane.nextRunAt!) - Date.parse(lane.lastRunAt!)).toBe(1 * MINUTE);
+    expect(failed.handlers.deploy).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'exit 1',
+    });
+
+    clock.advance(MINUTE / 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.runs).toHaveLength(1); // held: event 2 waits, the retry is not due
+    clock.advance(MINUTE / 2);
+    const a2 = await eventually(() => fake.runs[1], 'retry');
+    expect(a2.spec).toMatchObject({ attempt: 2, event: { id: '1' } });
+    fake.finish(a2, 'fail');
+    const again = await eventually(async () => {
+      const e = await store.getEvent('1', 'acme/webapp');
+      return e?.lanes.blocking?.attempts === 2 && e.status === 'failed' ? e : undefined;
+    });
+    const l2 = again.lanes.blocking!;
+    expect(Date.parse(l2.nextRunAt!) - Date.parse(l2.lastRunAt!)).toBe(8 * MINUTE); // 2³
+    clock.advance(8 * MINUTE);
+    const a3 = await eventually(() => fake.runs[2]);
+    fake.finish(a3, 'ok');
+    const b = await eventually(() => fake.runs[3], 'next event');
+    expect(b.spec.event.id).toBe('2');
+    expect((await store.getEvent('1'))?.status).toBe('handled');
+  });
+
+  it('a retry runs only the handlers not yet complete', async () => {
+    const { clock, fake, push: feed, store } = setup();
+    feed(push('1'));
+    pollNow(clock);
+    const run = await eventually(() => fake.runs[0]);
+    fake.finish(run, {
+      ok: false,
+      results: [
+        { name: 'deploy', lane: 'blocking', ok: true, durationMs: 3 },
+        { name: 'audit', lane: 'blocking', ok: false, durationMs: 4, error: 'boom' },
+      ],
+    });
+    await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
+    await store.updateEvent('acme/webapp', '1', (e) => retryNow(e, clock.now()));
+    const retry = await eventually(() => fake.runs[1], 'retry after quickcd retry');
+    expect(retry.spec.completed).toEqual(['deploy']);
+    expect(retry.spec.attempt).toBe(2);
+  });
+
+  it('skip releases a held lane', async () => {
+    const { clock, fake, push: feed, store } = setup();
+    feed(push('1'), push('2'));
+    pollNow(clock);
+    fake.finish(await eventually(() => fake.runs[0]), 'fail');
+    await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
+    await store.updateEvent('acme/webapp', '1', markSkipped);
+    const next = await eventually(() => fake.runs[1], 'the next event after skip');
+    expect(next.spec.event.id).toBe('2');
+    expect((await store.getEvent('1'))?.status).toBe('skipped');
+  });
+
+  it('runs non-blocking handlers beside the lane, at most `concurrency` at once', async () => {
+    const { clock, fake, push: feed } = setup({ concurrency: 2 });
+    feed(push('1'), comment('2'), comment('3'), comment('4'));
+    pollNow(clock);
+    await eventually(() => fake.running().length === 3, 'blocking + 2 non-blocking');
+    const lanes = fake.running().map((r) => r.spec.lane);
+    expect(lanes.filter((l: Lane) => l === 'nonblocking')).toHaveLength(2);
+    fake.finish(
+      fake.running().find((r) => r.spec.lane === 'nonblocking')!,
+      'ok',
+    );
+    await eventually(() => fake.runs.length === 4, 'the third non-blocking run');
+    expect(fake.running().filter((r) => r.spec.lane === 'nonblocking')).toHaveLength(2);
+  });
+
+  it('repositories progress independently', async () => {
+    const { clock, fake, push: feed } = setup({ repos: ['acme/a', 'acme/b'] });
+    feed(push('1', 'acme/a'), push('2', 'acme/a'), push('3', 'acme/b'), push('4', 'acme/b'));
+    pollNow(clock);
+    await eventually(() => fake.runs.length === 2, 'one run per repository');
+    const a = fake.runs.find((r) => r.spec.event.repo === 'acme/a')!;
+    const b = fake.runs.find((r) => r.spec.event.repo === 'acme/b')!;
+    fake.finish(a, 'fail'); // acme/a is held
+    fake.finish(b, 'ok');
+    const next = await eventually(() => fake.runs[2]);
+    expect(next.spec.event).toMatchObject({ repo: 'acme/b', id: '4' });
+  });
+
+  it('after a restart, adopts the run in flight instead of launching it again', async () => {
+    const dir = tempDir();
+    const first = setup({ store: createFileStore({ stateDir: dir }) });
+    first.push(push('1'));
+    pollNow(first.clock);
+    const run = await eventually(() => first.fake.runs[0]);
+    first.stop.abort();
+    await first.done;
+
+    // A new scheduler on the same store, with an executor that still has the run.
+    const registry = createRegistry();
+    addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
+    addHandler(registry, 'PushEvent', () => {}, { name: 'audit' });
+    const launches: LaunchSpec[] = [];
+    let finishRun: (o: RunOutcome) => void = () => {};
+    const stop = new AbortController();
+    stops.push(stop);
+    const store = createFileStore({ stateDir: dir });
+    void createScheduler({
+      repos: ['acme/webapp'],
+      source: queuedSource().source,
+      store,
+      executor: {
+        launch: async (spec) => (launches.push(spec), { name: run.name, adopted: true }),
+        find: async () => ({ name: run.name, adopted: true }),
+        wait: () => new Promise((r) => (finishRun = r)),
+      },
+      leadership: { acquire: async () => new AbortController().signal, release: async () => {} },
+      registry,
+      config: {
+        pollInterval: 60,
+        retryBaseSeconds: 60,
+        retryMaxSeconds: 3600,
+        concurrency: 1,
+        handlerTimeoutSeconds: 60,
+      },
+      log: pino({ level: 'silent' }),
+      clock: createManualClock(),
+    }).run(stop.signal);
+    await eventually(() => launches.length === 1, 'adoption');
+    expect(launches[0]).toMatchObject({ attempt: 1, lane: 'blocking', event: { id: '1' } });
+    finishRun({ ok: true, results: [] });
+    await eventually(async () => (await store.getEvent('1'))?.status === 'handled');
+  });
+});
