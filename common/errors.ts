@@ -15,6 +15,7 @@ export type QuickcdErrorCode =
   | 'EVENT_NOT_FOUND'
   | 'EXECUTOR_FAILED'
   | 'CLUSTER_UNREACHABLE'
+  | 'KUBERNETES_FAILED'
   | 'GITHUB_FAILED'
   | 'USAGE';
 

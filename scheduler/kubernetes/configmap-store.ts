@@ -1,0 +1,193 @@
+import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { QuickcdError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { compareEventIds } from '../../handlers/event.js';
+import type { Cursor } from '../cursor.js';
+import type { EventFilter, EventStore } from '../ports/event-store.js';
+import { apiStatusCode, kubernetesError, type KubeCall } from './configmap-api-error.js';
+import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
+import { watchEventConfigMaps } from './configmap-watch.js';
+import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
+import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
+
+export interface ConfigMapStoreOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly log: Logger;
+  /** Accepted like the file store's; this store itself stamps no times (callers do). */
+  readonly now?: () => Date;
+  /** Tries of a read-modify-write before giving up on conflicts (default 10). */
+  readonly maxConflictRetries?: number;
+}
+
+const LIST_PAGE = 250;
+const EVENT_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=event`;
+const OWN_ANNOTATIONS = new Set<string>(Object.values(ANNOTATION));
+
+/**
+ * The event store on ConfigMaps: one per event (`quickcd-<owner>-<repo>-<id>`, labelled so
+ * `kubectl get cm -l quickcd.dev/status=failed` works) and one cursor per repository. Updates
+ * are read-modify-write with the resourceVersion; a conflict re-reads and retries.
+ */
+export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore {
+  const { namespace, log } = options;
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const maxTries = options.maxConflictRetries ?? 10;
+
+  async function call<T>(what: KubeCall, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw kubernetesError(what, error);
+    }
+  }
+  /** Runs `run`; a 404 gives undefined instead of an error. */
+  async function orMissing<T>(what: KubeCall, run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      if (apiStatusCode(error) === 404) return undefined;
+      throw kubernetesError(what, error);
+    }
+  }
+  const read = (name: string) =>
+    orMissing({ verb: 'get', resource: 'configmaps', namespace, name }, () =>
+      core.readNamespacedConfigMap({ name, namespace }),
+    );
+
+  async function list(labelSelector: string): Promise<V1ConfigMap[]> {
+    const items: V1ConfigMap[] = [];
+    let next: string | undefined;
+    do {
+      const page = await call({ verb: 'list', resource: 'configmaps', namespace }, () =>
+        core.listNamespacedConfigMap({
+          namespace,
+          labelSelector,
+          limit: LIST_PAGE,
+          ...(next ? { _continue: next } : {}),
+        }),
+      );
+      items.push(...page.items);
+      next = page.metadata?._continue || undefined;
+    } while (next);
+    return items;
+  }
+
+  /** Our labels and annotations over the stored object's, keeping ones others added. */
+  function merged(current: V1ConfigMap, wanted: V1ConfigMap): V1ConfigMap {
+    const annotations = Object.fromEntries(
+      Object.entries(current.metadata?.annotations ?? {}).filter(([k]) => !OWN_ANNOTATIONS.has(k)),
+    );
+    return {
+      ...wanted,
+      metadata: {
+        ...current.metadata,
+        labels: { ...current.metadata?.labels, ...wanted.metadata?.labels },
+        annotations: { ...annotations, ...wanted.metadata?.annotations },
+      },
+    };
+  }
+
+  return {
+    async putEvent(event) {
+      const body = eventToConfigMap(event);
+      const name = body.metadata?.name ?? '';
+      try {
+        await core.createNamespacedConfigMap({ namespace, body });
+      } catch (error) {
+        if (apiStatusCode(error) === 409) return false;
+        throw kubernetesError({ verb: 'create', resource: 'configmaps', namespace, name }, error);
+      }
+      const problem = body.metadata?.annotations?.[ANNOTATION.problem];
+      if (problem !== undefined && problem !== event.problem) {
+        log.error({ repo: event.repo, eventId: event.id, configMap: name, problem }, problem);
+      }
+      return true;
+    },
+
+    async getEvent(id, repo) {
+      if (repo !== undefined) {
+        const cm = await read(eventConfigMapName(repo, id));
+        return cm === undefined ? undefined : configMapToEvent(cm);
+      }
+      const found = await list(`${EVENT_SELECTOR},${LABEL.eventId}=${id}`);
+      return found[0] === undefined ? undefined : configMapToEvent(found[0]);
+    },
+
+    async listEvents(filter: EventFilter = {}) {
+      let selector = EVENT_SELECTOR;
+      if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
+      if (filter.status !== undefined) {
+        if (filter.status.length === 0) return [];
+        selector += `,${LABEL.status} in (${filter.status.join(',')})`;
+      }
+      const events = (await list(selector)).map(configMapToEvent);
+      return events
+        .filter((e) => filter.repo === undefined || e.repo === filter.repo)
+        .sort((a, b) => compareEventIds(a.id, b.id) || a.repo.localeCompare(b.repo));
+    },
+
+    async updateEvent(repo, id, mutate) {
+      const name = eventConfigMapName(repo, id);
+      for (let attempt = 1; ; attempt++) {
+        const current = await read(name);
+        if (current === undefined) {
+          throw new QuickcdError(
+            'EVENT_NOT_FOUND',
+            `Event ${id} of ${repo} is not stored (no ConfigMap "${name}" in namespace "${namespace}")`,
+            { repo, eventId: id, name, namespace },
+          );
+        }
+        const updated = mutate(configMapToEvent(current));
+        const body = merged(current, eventToConfigMap({ ...updated, repo, id }));
+        try {
+          const written = await core.replaceNamespacedConfigMap({ name, namespace, body });
+          return configMapToEvent(written);
+        } catch (error) {
+          if (apiStatusCode(error) === 409 && attempt < maxTries) {
+            log.debug({ repo, eventId: id, configMap: name, attempt }, 'conflict, retrying');
+            continue;
+          }
+          throw kubernetesError({ verb: 'update', resource: 'configmaps', namespace, name }, error);
+        }
+      }
+    },
+
+    async deleteEvent(repo, id) {
+      const name = eventConfigMapName(repo, id);
+      await orMissing({ verb: 'delete', resource: 'configmaps', namespace, name }, () =>
+        core.deleteNamespacedConfigMap({ name, namespace, propagationPolicy: 'Background' }),
+      );
+    },
+
+    async getCursor(repo) {
+      const cm = await read(cursorConfigMapName(repo));
+      return cm === undefined ? undefined : configMapToCursor(cm);
+    },
+
+    async putCursor(repo: string, cursor: Cursor) {
+      const body = cursorToConfigMap(repo, cursor);
+      const name = body.metadata?.name ?? '';
+      for (let attempt = 1; ; attempt++) {
+        // An unconditional replace (no resourceVersion): the last writer wins, as it should.
+        const replaced = await orMissing(
+          { verb: 'update', resource: 'configmaps', namespace, name },
+          () => core.replaceNamespacedConfigMap({ name, namespace, body }),
+        );
+        if (replaced !== undefined) return;
+        try {
+          await core.createNamespacedConfigMap({ namespace, body });
+          return;
+        } catch (error) {
+          // Created meanwhile by someone else: replace it.
+          if (apiStatusCode(error) === 409 && attempt < maxTries) continue;
+          throw kubernetesError({ verb: 'create', resource: 'configmaps', namespace, name }, error);
+        }
+      }
+    },
+
+    subscribe(onChange) {
+      return watchEventConfigMaps({ kubeConfig: options.kubeConfig, namespace, log, onChange });
+    },
+  } satisfies EventStore;
+}
