@@ -1,0 +1,117 @@
+import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import { loadConfig } from '../../common/config.js';
+import { QuickcdError, errorMessage } from '../../common/errors.js';
+import { createKubeConfig, unreachable } from '../../scheduler/kubernetes/create-kube-config.js';
+import { RUNNER_CONTAINER } from '../../scheduler/kubernetes/job-manifest.js';
+import { jobStatusText } from '../../scheduler/kubernetes/job-outcome.js';
+import { LABEL, MANAGED_BY, repoLabel } from '../../scheduler/kubernetes/names.js';
+import type { Command } from '../command.js';
+
+const attemptOf = (job: V1Job): number => Number(job.metadata?.labels?.[LABEL.attempt] ?? 0);
+const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp ?? 0).getTime();
+
+export const logsCommand: Command = {
+  name: 'logs',
+  summary: "print the logs of an event's handler Jobs",
+  usage: `Usage: quickcd logs <event-id> [--repo owner/name] [--kubeconfig <file>] [--namespace <ns>]
+
+Prints, for each Job of the event (oldest attempt first), a header line
+"== job/<name> (<lane>, attempt <n>, <status>) ==" and the log of its Pod.
+Pods and Jobs are deleted ttlSecondsAfterFinished after they finish (QUICKCD_JOB_TTL_SECONDS);
+the per-handler results stay with the event.
+
+Options:
+  --repo <owner/name>   only Jobs of this repository (or QUICKCD_REPO, when it names one)
+  --kubeconfig <file>   kubeconfig (or KUBECONFIG; in a Pod: its service account)
+  --namespace <ns>      namespace (or QUICKCD_NAMESPACE; default: the kubeconfig context's)
+
+Exit status: 0 printed, 1 no Job found, 2 bad input.`,
+  positionals: true,
+  options: {
+    repo: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  async run({ flags, positionals, env, stdout, stderr }) {
+    const [eventId, ...extra] = positionals;
+    if (eventId === undefined || extra.length > 0 || !/^\d+$/.test(eventId)) {
+      throw new QuickcdError(
+        'USAGE',
+        `expected one event id (a number), got ${positionals.length === 0 ? 'none' : JSON.stringify(positionals.join(' '))}`,
+      );
+    }
+    const config = loadConfig(env, flags);
+    const { kubeConfig, namespace } = createKubeConfig(config);
+    const batch = kubeConfig.makeApiClient(BatchV1Api);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const repo = config.repos.length === 1 ? config.repos[0]?.fullName : undefined;
+    const selector = [
+      `${LABEL.managedBy}=${MANAGED_BY}`,
+      `${LABEL.eventId}=${eventId}`,
+      ...(repo ? [`${LABEL.repo}=${repoLabel(repo)}`] : []),
+    ].join(',');
+
+    let jobs: V1Job[];
+    try {
+      jobs = (await batch.listNamespacedJob({ namespace, labelSelector: selector })).items;
+    } catch (error) {
+      if (error instanceof ApiException) {
+        throw new QuickcdError(
+          'EXECUTOR_FAILED',
+          `cannot list Jobs in namespace ${namespace}: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      }
+      throw unreachable(`cannot reach the cluster: ${errorMessage(error)}`, error);
+    }
+    if (jobs.length === 0) {
+      stderr(
+        `quickcd logs: no Job for event ${eventId}${repo ? ` of ${repo}` : ''} in namespace ${namespace}. ` +
+          'It has not run yet, or its Jobs were deleted after ttlSecondsAfterFinished ' +
+          '(the per-handler results stay with the event).\n',
+      );
+      return 1;
+    }
+    jobs.sort((a, b) => attemptOf(a) - attemptOf(b) || created(a) - created(b));
+
+    for (const job of jobs) {
+      const name = job.metadata?.name ?? '';
+      const lane = job.metadata?.labels?.[LABEL.lane] ?? '?';
+      stdout(`== job/${name} (${lane}, attempt ${attemptOf(job)}, ${jobStatusText(job)}) ==\n`);
+      const pods = (
+        await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })
+      ).items.sort(
+        (a, b) =>
+          new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
+          new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
+      );
+      if (pods.length === 0) {
+        stdout(
+          '(no Pod: not started yet, or removed — Pods go with their Job after ttlSecondsAfterFinished)\n',
+        );
+        continue;
+      }
+      for (const pod of pods) {
+        const podName = pod.metadata?.name ?? '';
+        try {
+          const log = await core.readNamespacedPodLog({
+            namespace,
+            name: podName,
+            container: RUNNER_CONTAINER,
+          });
+          stdout(log.length === 0 || log.endsWith('\n') ? log : `${log}\n`);
+        } catch (error) {
+          const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+          stdout(
+            `(no log of pod/${podName}: ${waiting?.reason ?? pod.status?.phase ?? 'unknown'}${
+              error instanceof ApiException ? '' : `: ${errorMessage(error)}`
+            })\n`,
+          );
+        }
+      }
+    }
+    return 0;
+  },
+};

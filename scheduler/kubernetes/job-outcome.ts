@@ -1,0 +1,70 @@
+import type { V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
+import { parseRunResult } from '../../common/run-result.js';
+import type { RunOutcome } from '../ports/executor.js';
+
+function condition(job: V1Job, type: 'Complete' | 'Failed'): V1JobCondition | undefined {
+  return job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+}
+
+/** A Job is finished when it has a Complete or Failed condition that is True. */
+export function jobFinished(job: V1Job): boolean {
+  return condition(job, 'Complete') !== undefined || condition(job, 'Failed') !== undefined;
+}
+
+/** `running`, `succeeded`, `failed (DeadlineExceeded)`… for people (`quickcd logs`). */
+export function jobStatusText(job: V1Job): string {
+  if (condition(job, 'Complete')) return 'succeeded';
+  const failed = condition(job, 'Failed');
+  if (failed) return `failed${failed.reason ? ` (${failed.reason})` : ''}`;
+  return (job.status?.active ?? 0) > 0 ? 'running' : 'pending';
+}
+
+/** The Pod that ran last (a Job with backoffLimit 0 has one, unless it was deleted). */
+export function lastPod(pods: readonly V1Pod[]): V1Pod | undefined {
+  const time = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+  return [...pods].sort((a, b) => time(a) - time(b)).at(-1);
+}
+
+/**
+ * The outcome of a finished Job: ok when Complete; the per-handler results from the runner's
+ * termination message; the reason of a failure as a whole (deadline, OOM, image pull…).
+ */
+export function jobOutcome(job: V1Job, pods: readonly V1Pod[]): RunOutcome {
+  const pod = lastPod(pods);
+  const container = pod?.status?.containerStatuses?.[0];
+  const terminated = container?.state?.terminated;
+  const results = terminated?.message ? parseRunResult(terminated.message)?.results : undefined;
+  if (condition(job, 'Complete')) return { ok: true, results };
+
+  const reasons: string[] = [];
+  const failed = condition(job, 'Failed');
+  // BackoffLimitExceeded only says "the Pod failed": the Pod tells why.
+  if (failed && failed.reason !== 'BackoffLimitExceeded') {
+    reasons.push(`${failed.reason ?? 'Failed'}: ${failed.message ?? 'the Job failed'}`);
+  }
+  const waiting = container?.state?.waiting;
+  if (!terminated && waiting?.reason) {
+    reasons.push(
+      `the runner never started (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+    );
+  }
+  if (terminated) {
+    const known =
+      terminated.reason && !['Error', 'Completed', 'DeadlineExceeded'].includes(terminated.reason);
+    if (known)
+      reasons.push(`the runner was ${terminated.reason} (exit code ${terminated.exitCode})`);
+    else if (!results) {
+      const said = terminated.message?.trim();
+      reasons.push(
+        `the runner exited with code ${terminated.exitCode} without a result${said ? `: ${said.slice(0, 500)}` : ''}`,
+      );
+    }
+  } else if (!pod && reasons.length === 0) {
+    reasons.push('the Job failed and its Pod is gone');
+  }
+  return {
+    ok: false,
+    results,
+    ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+  };
+}

@@ -1,0 +1,90 @@
+import type {
+  V1ContainerStateTerminated,
+  V1ContainerStateWaiting,
+  V1Job,
+  V1Pod,
+} from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import {
+  jobFinished,
+  jobOutcome,
+  jobStatusText,
+} from '../../../../scheduler/kubernetes/job-outcome.js';
+
+const job = (type?: string, reason?: string, message?: string): V1Job => ({
+  status: type
+    ? {
+        conditions: [
+          { type, status: 'True', ...(reason ? { reason } : {}), ...(message ? { message } : {}) },
+        ],
+      }
+    : { active: 1 },
+});
+const pod = (
+  terminated: (Omit<V1ContainerStateTerminated, 'exitCode'> & { exitCode: number }) | undefined,
+  waiting: V1ContainerStateWaiting = {},
+): V1Pod => ({
+  metadata: { name: 'p', creationTimestamp: new Date() },
+  status: {
+    containerStatuses: [
+      {
+        name: 'runner',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: terminated ? { terminated } : { waiting },
+      },
+    ],
+  },
+});
+const result = JSON.stringify({
+  eventId: '1',
+  results: [{ name: 'deploy', lane: 'blocking', ok: false, durationMs: 5, error: 'boom' }],
+});
+
+describe('jobOutcome', () => {
+  it('is finished only on a True Complete or Failed condition', () => {
+    expect(jobFinished(job())).toBe(false);
+    expect(jobFinished(job('FailureTarget'))).toBe(false);
+    expect(jobFinished(job('Complete'))).toBe(true);
+    expect(jobFinished(job('Failed'))).toBe(true);
+    expect(jobFinished({ status: { conditions: [{ type: 'Complete', status: 'False' }] } })).toBe(
+      false,
+    );
+    expect(jobStatusText(job('Failed', 'DeadlineExceeded'))).toBe('failed (DeadlineExceeded)');
+    expect(jobStatusText(job())).toBe('running');
+  });
+
+  it('reads the per-handler results from the termination message', () => {
+    const outcome = jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
+      pod({ exitCode: 1, reason: 'Error', message: result }),
+    ]);
+    expect(outcome).toEqual({
+      ok: false,
+      results: [{ name: 'deploy', lane: 'blocking', ok: false, durationMs: 5, error: 'boom' }],
+    });
+  });
+
+  it('names an OOM kill, a deadline, a runner that never started, and a lost Pod', () => {
+    expect(
+      jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
+        pod({ exitCode: 137, reason: 'OOMKilled' }),
+      ]).reason,
+    ).toBe('the runner was OOMKilled (exit code 137)');
+    expect(
+      jobOutcome(
+        job('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline'),
+        [pod(undefined, { reason: 'ImagePullBackOff', message: 'no such image' })],
+      ).reason,
+    ).toBe(
+      'DeadlineExceeded: Job was active longer than specified deadline; the runner never started (ImagePullBackOff: no such image)',
+    );
+    expect(jobOutcome(job('Failed', 'BackoffLimitExceeded'), []).reason).toMatch(/Pod is gone/);
+    expect(
+      jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
+        pod({ exitCode: 2, reason: 'Error', message: 'not json' }),
+      ]).reason,
+    ).toBe('the runner exited with code 2 without a result: not json');
+  });
+});
