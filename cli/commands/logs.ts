@@ -1,4 +1,6 @@
 import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { createKubeConfig, unreachable } from '../../scheduler/kubernetes/create-kube-config.js';
@@ -24,6 +26,8 @@ Options:
   --repo <owner/name>   only Jobs of this repository (or QUICKCD_REPO, when it names one)
   --kubeconfig <file>   kubeconfig (or KUBECONFIG; in a Pod: its service account)
   --namespace <ns>      namespace (or QUICKCD_NAMESPACE; default: the kubeconfig context's)
+  --executor local      runs of the local executor: <state-dir>/runs/*/output.log
+  --state-dir <dir>     state directory (default .quickcd)
 
 Exit status: 0 printed, 1 no Job found, 2 bad input.`,
   positionals: true,
@@ -31,6 +35,8 @@ Exit status: 0 printed, 1 no Job found, 2 bad input.`,
     repo: { type: 'string' },
     kubeconfig: { type: 'string' },
     namespace: { type: 'string' },
+    executor: { type: 'string' },
+    'state-dir': { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -43,6 +49,8 @@ Exit status: 0 printed, 1 no Job found, 2 bad input.`,
       );
     }
     const config = loadConfig(env, flags);
+    if (config.executor === 'local')
+      return printLocalLogs(config.stateDir, eventId, stdout, stderr);
     const { kubeConfig, namespace } = createKubeConfig(config);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -115,3 +123,30 @@ Exit status: 0 printed, 1 no Job found, 2 bad input.`,
     return 0;
   },
 };
+
+/** The local executor's runs of the event, oldest attempt first: `runs/<name>/output.log`. */
+async function printLocalLogs(
+  stateDir: string,
+  eventId: string,
+  stdout: (t: string) => void,
+  stderr: (t: string) => void,
+): Promise<number> {
+  const runsDir = join(stateDir, 'runs');
+  const pattern = new RegExp(`-${eventId}-([bn])(\\d+)$`);
+  const runs = (await readdir(runsDir).catch(() => []))
+    .map((name) => ({ name, match: pattern.exec(name) }))
+    .filter((r) => r.match)
+    .sort((a, b) => Number(a.match![2]) - Number(b.match![2]) || a.name.localeCompare(b.name));
+  if (runs.length === 0) {
+    stderr(`quickcd logs: no local run of event ${eventId} in ${runsDir}\n`);
+    return 1;
+  }
+  for (const { name, match } of runs) {
+    const lane = match![1] === 'b' ? 'blocking' : 'nonblocking';
+    const exit = await readFile(join(runsDir, name, 'exit-code'), 'utf8').catch(() => undefined);
+    const status = exit === undefined ? 'running' : exit.trim() === '0' ? 'succeeded' : 'failed';
+    stdout(`== run/${name} (${lane}, attempt ${match![2]}, ${status}) ==\n`);
+    stdout(await readFile(join(runsDir, name, 'output.log'), 'utf8').catch(() => '(no output)\n'));
+  }
+  return 0;
+}

@@ -227,7 +227,16 @@ describe('quickcd --help', () => {
   it('lists the subcommands', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['run', 'runner', 'config']) {
+    for (const name of [
+      'run',
+      'scheduler',
+      'events',
+      'retry',
+      'skip',
+      'logs',
+      'runner',
+      'config',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
   });

@@ -1,0 +1,53 @@
+import { loadConfig } from '../../common/config.js';
+import { QuickcdError } from '../../common/errors.js';
+import { createLogger } from '../../common/logger.js';
+import type { EventStore, StoredEvent } from '../../scheduler/ports/event-store.js';
+import type { CommandInput } from '../command.js';
+import { createAdapters } from '../create-adapters.js';
+
+/** Options of the commands that work on the event store (`events`, `retry`, `skip`). */
+export const storeOptions = {
+  repo: { type: 'string' },
+  store: { type: 'string' },
+  'state-dir': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const storeUsage = `  --repo <owner/name>   the event's repository (when ids could clash)
+  --store <kind>        kubernetes (default) | file (or QUICKCD_STORE)
+  --state-dir <dir>     state directory of the file store (default .quickcd)
+  --kubeconfig <file>   outside a cluster
+  --namespace <ns>      Kubernetes namespace (or QUICKCD_NAMESPACE)`;
+
+export function openStore({ flags, env }: Pick<CommandInput, 'flags' | 'env'>): EventStore {
+  const config = loadConfig(env, { ...flags, 'log-level': flags['log-level'] ?? 'warn' });
+  return createAdapters(config, createLogger({ level: config.logLevel })).store();
+}
+
+/** The event named on the command line, or a clear error saying how to list them. */
+export async function findEvent(
+  store: EventStore,
+  { flags, positionals }: Pick<CommandInput, 'flags' | 'positionals'>,
+  command: string,
+): Promise<StoredEvent> {
+  const [id, ...extra] = positionals;
+  if (id === undefined || extra.length > 0 || !/^\d+$/.test(id)) {
+    throw new QuickcdError(
+      'USAGE',
+      `expected one event id (digits), e.g. quickcd ${command} 45123456789; got ${positionals.length ? positionals.join(' ') : 'none'}`,
+    );
+  }
+  const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
+  const event = await store.getEvent(id, repo);
+  if (!event) {
+    throw new QuickcdError(
+      'EVENT_NOT_FOUND',
+      `no stored event ${id}${repo ? ` in ${repo}` : ''}: see quickcd events`,
+      { eventId: id },
+    );
+  }
+  return event;
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { Config, Env } from '../common/config.js';
+import type { Logger } from '../common/logger.js';
+import { createFileStore } from '../scheduler/file-store.js';
+import { createConfigMapStore } from '../scheduler/kubernetes/configmap-store.js';
+import { createKubeConfig, type KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
+import { createJobExecutor } from '../scheduler/kubernetes/job-executor.js';
+import { createLeaseLeadership } from '../scheduler/kubernetes/lease-leadership.js';
+import { publishHandlers } from '../scheduler/kubernetes/publish-handlers.js';
+import { createLocalExecutor } from '../scheduler/local-executor.js';
+import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
+import type { EventStore } from '../scheduler/ports/event-store.js';
+import type { Executor } from '../scheduler/ports/executor.js';
+import type { Leadership } from '../scheduler/ports/leadership.js';
+
+/**
+ * The adapters chosen by `--store` and `--executor` (design, "Ports"): ConfigMaps, a Lease and
+ * Jobs in a cluster by default; a state directory and local child processes when embedded.
+ * The cluster is resolved once and only when a Kubernetes adapter is chosen.
+ */
+export function createAdapters(config: Config, log: Logger) {
+  let target: KubeTarget | undefined;
+  const kube = () => {
+    target ??= createKubeConfig(config);
+    return target;
+  };
+  const stateDir = resolve(config.stateDir);
+  if (config.store === 'file' || config.executor === 'local')
+    mkdirSync(stateDir, { recursive: true });
+
+  return {
+    describe(): string {
+      const where =
+        config.store === 'file'
+          ? `state dir ${stateDir}`
+          : `namespace ${kube().namespace} (${kube().source})`;
+      return `store ${config.store}, executor ${config.executor}, ${where}`;
+    },
+
+    store(): EventStore {
+      if (config.store === 'file') return createFileStore({ stateDir });
+      const { kubeConfig, namespace } = kube();
+      return createConfigMapStore({ kubeConfig, namespace, log });
+    },
+
+    leadership(): Leadership {
+      if (config.store === 'file') {
+        return createLockFileLeadership({ stateDir, identity: config.identity, log });
+      }
+      const { kubeConfig, namespace } = kube();
+      return createLeaseLeadership({
+        kubeConfig,
+        namespace,
+        name: config.leaseName,
+        identity: config.identity,
+        leaseDurationSeconds: config.leaseDurationSeconds,
+        log,
+      });
+    },
+
+    async executor(handlersFile: string, env: Env): Promise<Executor> {
+      if (config.executor === 'local') {
+        return createLocalExecutor({ stateDir, handlersFile: resolve(handlersFile), env, log });
+      }
+      const { kubeConfig, namespace } = kube();
+      // The Jobs run exactly the handlers file this scheduler loaded.
+      const handlers = await publishHandlers({
+        core: kubeConfig.makeApiClient(CoreV1Api),
+        namespace,
+        file: handlersFile,
+        log,
+      });
+      return createJobExecutor({ kubeConfig, namespace, config, handlers, log });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGitHubServer, type GitHubTestServer } from '../../support/github-server/index.js';
+import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
+import { runCli } from '../../support/run-cli.js';
+
+const SHA = 'feed'.padEnd(40, '0');
+
+const HANDLERS = `
+import { on } from 'quickcd';
+on('PushEvent', async (payload, ctx) => {
+  const log = ctx.commitLogger(payload.head);
+  const sh = ctx.loggingShell(log);
+  await sh\`echo built \${payload.ref}\`;
+  log('Leak attempt', 'token=' + process.env.QUICKCD_GITHUB_TOKEN);
+  await ctx.setCommitStatus(payload.head, 'success', 'Deployed', log); // the log: its URL once written
+}, { name: 'deploy' });
+`;
+
+let github: GitHubTestServer;
+beforeAll(async () => {
+  github = await startGitHubServer();
+});
+afterAll(async () => {
+  await github.close();
+});
+
+describe('quickcd run --github', () => {
+  it('posts the log as a commit comment and sets the status, with secrets redacted', async () => {
+    const files = writeFiles({
+      'handlers.ts': HANDLERS,
+      'events.json': JSON.stringify([
+        makeEvent('PushEvent', pushPayload('refs/heads/main', SHA), { repo: 'acme/site' }),
+      ]),
+    });
+    const r = await runCli(
+      [
+        'run',
+        '--events',
+        files.path('events.json'),
+        '--handlers',
+        files.path('handlers.ts'),
+        '--github',
+      ],
+      {
+        env: {
+          QUICKCD_GITHUB_URL: github.url,
+          QUICKCD_GITHUB_TOKEN: github.token,
+          QUICKCD_CLUSTER_ID: 'prod/eu/one',
+          QUICKCD_COMMENT_INTERVAL: '0',
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [comment, ...more] = github.commitComments('acme/site', SHA);
+    expect(more).toHaveLength(0);
+    expect(comment!.body).toContain('## prod/eu/one: deploy');
+    expect(comment!.body).toContain('built refs/heads/main');
+    expect(comment!.body).toContain('token=***');
+    expect(comment!.body).not.toContain(github.token);
+    expect(r.stdout + r.stderr).not.toContain(github.token);
+    const [status] = github.statuses('acme/site', SHA);
+    expect(status).toMatchObject({
+      state: 'success',
+      context: 'prod/eu/one',
+      description: 'Deployed',
+    });
+    expect(status!.target_url).toBe(comment!.html_url);
+  });
+
+  it('says which variable is missing when --github has no credentials', async () => {
+    const files = writeFiles({ 'handlers.ts': HANDLERS, 'events.json': '[]' });
+    const r = await runCli([
+      'run',
+      '--events',
+      files.path('events.json'),
+      '--handlers',
+      files.path('handlers.ts'),
+      '--github',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('QUICKCD_GITHUB_TOKEN');
+  });
+});
