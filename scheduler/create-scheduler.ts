@@ -2,6 +2,8 @@ import type { Config } from '../common/config.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { matchHandlers, type Registry } from '../handlers/registry.js';
+import { applyBuiltinCommand, type Respond } from './apply-builtin-command.js';
+import { parseBuiltinCommand, type BuiltinCommand } from './builtin-command.js';
 import type { Clock } from './clock.js';
 import { createDispatcher } from './dispatcher.js';
 import { newStoredEvent } from './event-state.js';
@@ -28,6 +30,10 @@ export interface SchedulerOptions {
   >;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Answers `/quickcd skip|retry` comments on GitHub. */
+  readonly respond?: Respond;
+  /** Names quickcd in its answers. */
+  readonly clusterId?: string;
   /** Housekeeping (retention), run at start and then hourly. */
   readonly prune?: () => Promise<unknown>;
   /** How long shutdown waits for bookkeeping in flight. */
@@ -69,7 +75,10 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const cursor = await store.getCursor(repo);
       const result = await source.poll(repo, cursor, signal);
       let stored = 0;
+      const commands: BuiltinCommand[] = [];
       for (const event of result.events) {
+        const command = parseBuiltinCommand(event);
+        if (command) commands.push(command);
         const match = matchHandlers(registry, event);
         if (match.handlers.length === 0) continue;
         const late = result.late.has(event.id);
@@ -89,6 +98,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       // Only after the events it covers are stored; only then are they dispatched.
       await store.putCursor(repo, result.cursor);
+      for (const command of commands) {
+        await applyBuiltinCommand(command, repo, {
+          store,
+          now: clock.now(),
+          log,
+          clusterId: options.clusterId ?? 'quickcd',
+          ...(options.respond ? { respond: options.respond } : {}),
+        });
+      }
       failures.delete(repo);
       nextPollAt.set(repo, clock.now().getTime() + result.nextPollSeconds * 1000);
       rlog.info(

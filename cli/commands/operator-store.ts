@@ -1,7 +1,7 @@
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
-import type { EventStore, StoredEvent } from '../../scheduler/ports/event-store.js';
+import type { EventStore } from '../../scheduler/ports/event-store.js';
 import type { CommandInput } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
 
@@ -27,12 +27,8 @@ export function openStore({ flags, env }: Pick<CommandInput, 'flags' | 'env'>): 
   return createAdapters(config, createLogger({ level: config.logLevel })).store();
 }
 
-/** The event named on the command line, or a clear error saying how to list them. */
-export async function findEvent(
-  store: EventStore,
-  { flags, positionals }: Pick<CommandInput, 'flags' | 'positionals'>,
-  command: string,
-): Promise<StoredEvent> {
+/** The one event id a command takes, or a usage error showing the form. */
+export function eventIdArgument(positionals: readonly string[], command: string): string {
   const [id, ...extra] = positionals;
   if (id === undefined || extra.length > 0 || !/^\d+$/.test(id)) {
     throw new QuickcdError(
@@ -40,14 +36,5 @@ export async function findEvent(
       `expected one event id (digits), e.g. quickcd ${command} 45123456789; got ${positionals.length ? positionals.join(' ') : 'none'}`,
     );
   }
-  const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
-  const event = await store.getEvent(id, repo);
-  if (!event) {
-    throw new QuickcdError(
-      'EVENT_NOT_FOUND',
-      `no stored event ${id}${repo ? ` in ${repo}` : ''}: see quickcd events`,
-      { eventId: id },
-    );
-  }
-  return event;
+  return id;
 }

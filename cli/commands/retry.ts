@@ -1,7 +1,6 @@
-import { QuickcdError } from '../../common/errors.js';
-import { retryNow } from '../../scheduler/event-state.js';
+import { retryEvent } from '../../scheduler/operator-actions.js';
 import type { Command } from '../command.js';
-import { findEvent, openStore, storeOptions, storeUsage } from './operator-store.js';
+import { eventIdArgument, openStore, storeOptions, storeUsage } from './operator-store.js';
 
 export const retryCommand: Command = {
   name: 'retry',
@@ -16,17 +15,10 @@ ${storeUsage}`,
   options: storeOptions,
   positionals: true,
   async run({ flags, env, positionals, stdout }) {
+    const id = eventIdArgument(positionals, 'retry');
     const store = openStore({ flags, env });
-    const event = await findEvent(store, { flags, positionals }, 'retry');
-    if (event.status === 'handled' || event.status === 'running' || event.status === 'pending') {
-      throw new QuickcdError(
-        'USAGE',
-        `event ${event.id} is ${event.status}: only failed or skipped events can be retried`,
-        { eventId: event.id },
-      );
-    }
-    const now = new Date();
-    const updated = await store.updateEvent(event.repo, event.id, (e) => retryNow(e, now));
+    const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
+    const updated = await retryEvent(store, id, new Date(), repo);
     stdout(`event ${updated.id} (${updated.repo}, ${updated.type}): ${updated.status}, runs now\n`);
     return 0;
   },

@@ -6,6 +6,7 @@ import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
+import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
@@ -78,7 +79,9 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       repos,
       source: createGitHubPoller({
         github,
-        wanted: (event) => matchHandlers(registry, event).handlers.length > 0,
+        wanted: (event) =>
+          parseBuiltinCommand(event) !== undefined ||
+          matchHandlers(registry, event).handlers.length > 0,
         config,
         log,
       }),
@@ -89,6 +92,25 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       config,
       log,
       clock: systemClock,
+      clusterId: config.clusterId,
+      respond: async (fullName, target, body) => {
+        const [owner = '', repo = ''] = fullName.split('/');
+        if (target.kind === 'commit') {
+          await github.rest.repos.createCommitComment({
+            owner,
+            repo,
+            commit_sha: target.sha,
+            body,
+          });
+        } else {
+          await github.rest.issues.createComment({
+            owner,
+            repo,
+            issue_number: target.number,
+            body,
+          });
+        }
+      },
       prune: () =>
         pruneEvents(store, {
           retentionDays: config.retentionDays,

@@ -1,7 +1,6 @@
-import { QuickcdError } from '../../common/errors.js';
-import { markSkipped } from '../../scheduler/event-state.js';
+import { skipEvent } from '../../scheduler/operator-actions.js';
 import type { Command } from '../command.js';
-import { findEvent, openStore, storeOptions, storeUsage } from './operator-store.js';
+import { eventIdArgument, openStore, storeOptions, storeUsage } from './operator-store.js';
 
 export const skipCommand: Command = {
   name: 'skip',
@@ -17,14 +16,10 @@ ${storeUsage}`,
   options: storeOptions,
   positionals: true,
   async run({ flags, env, positionals, stdout }) {
+    const id = eventIdArgument(positionals, 'skip');
     const store = openStore({ flags, env });
-    const event = await findEvent(store, { flags, positionals }, 'skip');
-    if (event.status === 'handled') {
-      throw new QuickcdError('USAGE', `event ${event.id} is already handled: nothing to skip`, {
-        eventId: event.id,
-      });
-    }
-    const updated = await store.updateEvent(event.repo, event.id, markSkipped);
+    const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
+    const updated = await skipEvent(store, id, repo);
     stdout(`event ${updated.id} (${updated.repo}, ${updated.type}): skipped\n`);
     return 0;
   },

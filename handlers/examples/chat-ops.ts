@@ -32,8 +32,15 @@ async function quickCommand(
   const sh = ctx.loggingShell(log);
   switch (command.name) {
     case 'help':
-      log('Commands', '/quickcd help\n/quickcd echo <words>\n/quickcd status');
+      log(
+        'Commands',
+        '/quickcd help\n/quickcd echo <words>\n/quickcd status\n' +
+          '/quickcd skip <event-id>, /quickcd retry <event-id> (built into the scheduler)',
+      );
       return;
+    case 'skip':
+    case 'retry':
+      return; // the scheduler's own commands: it answers them
     case 'echo':
       await sh`echo ${command.args}`;
       return;

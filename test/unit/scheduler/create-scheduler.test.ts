@@ -100,7 +100,21 @@ afterEach(() => {
   for (const s of stops.splice(0)) s.abort();
 });
 
-function setup(options: { repos?: string[]; concurrency?: number; store?: EventStore } = {}) {
+interface Answer {
+  repo: string;
+  target: unknown;
+  body: string;
+}
+
+function setup(
+  options: {
+    repos?: string[];
+    concurrency?: number;
+    store?: EventStore;
+    retryBaseSeconds?: number;
+  } = {},
+) {
+  const answers: Answer[] = [];
   const registry = createRegistry();
   addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
   addHandler(registry, 'PushEvent', () => {}, { name: 'audit' });
@@ -120,7 +134,7 @@ function setup(options: { repos?: string[]; concurrency?: number; store?: EventS
     registry,
     config: {
       pollInterval: 60,
-      retryBaseSeconds: 60,
+      retryBaseSeconds: options.retryBaseSeconds ?? 60,
       retryMaxSeconds: 6 * 3600,
       concurrency: options.concurrency ?? 2,
       handlerTimeoutSeconds: 600,
@@ -128,9 +142,11 @@ function setup(options: { repos?: string[]; concurrency?: number; store?: EventS
     log: pino({ level: 'silent' }),
     clock,
     shutdownGraceMs: 1000,
+    clusterId: 'prod/eu',
+    respond: async (repo, target, body) => void answers.push({ repo, target, body }),
   });
   const done = scheduler.run(stop.signal);
-  return { store, clock, fake, push, stop, done, registry };
+  return { store, clock, fake, push, stop, done, registry, answers };
 }
 
 const push = (id: string, repo = 'acme/webapp') =>
@@ -306,5 +322,44 @@ describe('scheduler dispatch', () => {
     expect(launches[0]).toMatchObject({ attempt: 1, lane: 'blocking', event: { id: '1' } });
     finishRun({ ok: true, results: [] });
     await eventually(async () => (await store.getEvent('1'))?.status === 'handled');
+  });
+
+  it('obeys /quickcd skip|retry comments from authors with write access only', async () => {
+    const { clock, fake, push: feed, store, answers } = setup({ retryBaseSeconds: 3600 });
+    const command = (id: string, body: string, association: string) =>
+      makeEvent(
+        'IssueCommentEvent',
+        {
+          action: 'created',
+          issue: { number: 12 },
+          comment: { body, author_association: association, user: { login: 'ops' } },
+        },
+        { id },
+      );
+    feed(push('1'), push('2'));
+    pollNow(clock);
+    fake.finish(await eventually(() => fake.runs[0]), 'fail');
+    await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
+
+    feed(command('3', '/quickcd skip 1', 'NONE'));
+    pollNow(clock);
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await store.getEvent('1'))?.status).toBe('failed'); // not obeyed
+    expect(answers).toHaveLength(0);
+
+    feed(command('4', '/quickcd skip 1', 'MEMBER'), command('5', '/quickcd retry 99', 'OWNER'));
+    pollNow(clock);
+    await eventually(
+      () => fake.runs.find((r) => r.spec.lane === 'blocking' && r.spec.event.id === '2'),
+      'the lane moves on',
+    );
+    expect((await store.getEvent('1'))?.status).toBe('skipped');
+    await eventually(() => answers.length === 2);
+    expect(answers[0]).toEqual({
+      repo: 'acme/webapp',
+      target: { kind: 'issue', number: 12 },
+      body: '**prod/eu**: @ops event 1 (PushEvent) is skipped; the events after it go on.',
+    });
+    expect(answers[1]!.body).toContain('cannot retry: no stored event 99 in acme/webapp');
   });
 });

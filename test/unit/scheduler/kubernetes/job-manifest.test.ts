@@ -219,7 +219,7 @@ describe('jobManifest', () => {
   it('runs restricted, without a service account token', () => {
     const { job } = build({ env: { QUICKCD_RUNNER_SERVICE_ACCOUNT: 'runner-sa' } });
     // Token mounting is left to the ServiceAccount (the chart: off unless handlers deploy).
-    expect(podSpec(job).automountServiceAccountToken).toBeUndefined();
+    expect(podSpec(job)?.automountServiceAccountToken).toBeUndefined();
     expect(podSpec(job)).toMatchObject({
       serviceAccountName: 'runner-sa',
       securityContext: {

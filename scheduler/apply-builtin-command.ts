@@ -1,0 +1,54 @@
+import { errorMessage, isQuickcdError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { BuiltinCommand } from './builtin-command.js';
+import { retryEvent, skipEvent } from './operator-actions.js';
+import type { EventStore } from './ports/event-store.js';
+
+/** Posts quickcd's answer to a `/quickcd` comment, on the same commit or issue. */
+export type Respond = (
+  repo: string,
+  target: BuiltinCommand['target'],
+  body: string,
+) => Promise<void>;
+
+/**
+ * Obeys `/quickcd skip|retry <id>` from an author with write access and answers on GitHub;
+ * commands from anyone else are logged and ignored (no answer: no amplification of spam).
+ */
+export async function applyBuiltinCommand(
+  command: BuiltinCommand,
+  repo: string,
+  deps: { store: EventStore; now: Date; log: Logger; clusterId: string; respond?: Respond },
+): Promise<void> {
+  const log = deps.log.child({
+    repo,
+    command: command.name,
+    eventId: command.eventId,
+    by: command.login,
+  });
+  if (!command.trusted) {
+    log.warn('ignored a /quickcd command from an author without write access');
+    return;
+  }
+  let answer: string;
+  try {
+    const event =
+      command.name === 'skip'
+        ? await skipEvent(deps.store, command.eventId, repo)
+        : await retryEvent(deps.store, command.eventId, deps.now, repo);
+    answer =
+      command.name === 'skip'
+        ? `event ${event.id} (${event.type}) is skipped; the events after it go on.`
+        : `event ${event.id} (${event.type}) runs again now.`;
+    log.info('obeyed a /quickcd command');
+  } catch (error) {
+    if (!isQuickcdError(error, 'USAGE') && !isQuickcdError(error, 'EVENT_NOT_FOUND')) throw error;
+    answer = `cannot ${command.name}: ${error.message.replace(/: see quickcd events$/, '')}.`;
+    log.info({ answer }, 'refused a /quickcd command');
+  }
+  await deps
+    .respond?.(repo, command.target, `**${deps.clusterId}**: @${command.login} ${answer}`)
+    .catch((error: unknown) =>
+      log.warn({ err: errorMessage(error) }, 'answering on GitHub failed'),
+    );
+}

@@ -1,0 +1,56 @@
+import type { GitHubEvent } from '../handlers/event.js';
+
+/** Authors who may command quickcd: write access to the repository. */
+const TRUSTED = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+
+export interface BuiltinCommand {
+  readonly name: 'skip' | 'retry';
+  /** The event it acts on (an event of the same repository). */
+  readonly eventId: string;
+  readonly login: string;
+  /** Whether the author has write access: only then is the command obeyed. */
+  readonly trusted: boolean;
+  /** Where to answer. */
+  readonly target: { kind: 'commit'; sha: string } | { kind: 'issue'; number: number };
+}
+
+interface CommentPayload {
+  action?: string;
+  comment?: {
+    body?: unknown;
+    author_association?: unknown;
+    user?: { login?: unknown };
+    commit_id?: unknown;
+  };
+  issue?: { number?: unknown };
+}
+
+/**
+ * `/quickcd skip <event-id>` or `/quickcd retry <event-id>` as the first line of a new commit,
+ * issue or pull request comment: the scheduler's own chat-ops, the GitHub twins of
+ * `quickcd skip|retry`. Other `/quickcd …` commands are left to the handlers.
+ */
+export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefined {
+  if (event.type !== 'IssueCommentEvent' && event.type !== 'CommitCommentEvent') return undefined;
+  const payload = event.payload as CommentPayload;
+  if (event.type === 'IssueCommentEvent' && payload.action !== 'created') return undefined;
+  const body = typeof payload.comment?.body === 'string' ? payload.comment.body : '';
+  const match = /^\s*\/quickcd\s+(skip|retry)\s+(\d+)\s*$/.exec(body.split('\n')[0] ?? '');
+  if (!match) return undefined;
+  const target =
+    event.type === 'CommitCommentEvent'
+      ? typeof payload.comment?.commit_id === 'string'
+        ? { kind: 'commit' as const, sha: payload.comment.commit_id }
+        : undefined
+      : typeof payload.issue?.number === 'number'
+        ? { kind: 'issue' as const, number: payload.issue.number }
+        : undefined;
+  if (!target) return undefined;
+  return {
+    name: match[1] as 'skip' | 'retry',
+    eventId: match[2]!,
+    login: typeof payload.comment?.user?.login === 'string' ? payload.comment.user.login : '?',
+    trusted: TRUSTED.has(String(payload.comment?.author_association)),
+    target,
+  };
+}
