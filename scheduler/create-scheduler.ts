@@ -7,6 +7,7 @@ import { parseBuiltinCommand, type BuiltinCommand } from './builtin-command.js';
 import type { Clock } from './clock.js';
 import { createDispatcher } from './dispatcher.js';
 import { newStoredEvent } from './event-state.js';
+import type { Cursor } from './cursor.js';
 import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';
 import type { Executor } from './ports/executor.js';
@@ -47,6 +48,8 @@ export interface Scheduler {
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
+const CURSOR_REFRESH_MS = 60 * 60_000;
+const MAX_SLEEP_MS = 60 * 60_000;
 
 /**
  * The scheduler loop: poll each repository when due → store its new events → save the cursor →
@@ -56,7 +59,12 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
   let wakeController = new AbortController();
-  const wake = () => wakeController.abort();
+  // Something may be ready to dispatch: new events, a finished run, an operator's change.
+  let dirty = true;
+  const wake = () => {
+    dirty = true;
+    wakeController.abort();
+  };
   const dispatcher = createDispatcher({
     store,
     executor,
@@ -68,11 +76,14 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   });
   const nextPollAt = new Map<string, number>(repos.map((r) => [r, 0]));
   const failures = new Map<string, number>();
+  const savedCursors = new Map<string, { key: string; at: number }>();
+  // This process is the only writer while it leads: the cursor is read from the store once.
+  const cursors = new Map<string, Cursor | undefined>();
 
   async function poll(repo: string, signal: AbortSignal): Promise<void> {
     const rlog = log.child({ repo });
     try {
-      const cursor = await store.getCursor(repo);
+      const cursor = cursors.has(repo) ? cursors.get(repo) : await store.getCursor(repo);
       const result = await source.poll(repo, cursor, signal);
       let stored = 0;
       const commands: BuiltinCommand[] = [];
@@ -86,6 +97,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           newStoredEvent(event, match.handlers, clock.now(), late),
         );
         if (created) stored++;
+        dirty = true;
         rlog.info(
           {
             eventId: event.id,
@@ -96,8 +108,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           created ? 'stored event' : 'event already stored',
         );
       }
-      // Only after the events it covers are stored; only then are they dispatched.
-      await store.putCursor(repo, result.cursor);
+      // Only after the events it covers are stored; only then are they dispatched. An idle
+      // poll (a 304) changes only lastPollAt: that is written at most hourly, not every poll.
+      const { lastPollAt: _t, ...essence } = result.cursor;
+      const key = JSON.stringify(essence);
+      const saved = savedCursors.get(repo);
+      const now = clock.now().getTime();
+      if (saved?.key !== key || now - saved.at >= CURSOR_REFRESH_MS) {
+        await store.putCursor(repo, result.cursor);
+        savedCursors.set(repo, { key, at: now });
+      }
+      cursors.set(repo, result.cursor);
       for (const command of commands) {
         await applyBuiltinCommand(command, repo, {
           store,
@@ -127,8 +148,9 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   async function loop(signal: AbortSignal): Promise<void> {
-    let nextPruneAt = 0;
+    let nextPruneAt = options.prune ? 0 : Infinity;
     let dispatchFailures = 0;
+    let retryAt: number | undefined;
     while (!signal.aborted) {
       wakeController = new AbortController();
       const now = clock.now().getTime();
@@ -136,14 +158,18 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         if ((nextPollAt.get(repo) ?? 0) <= now) await poll(repo, signal);
       }
       if (signal.aborted) break;
-      let retryAt: number | undefined;
-      try {
-        retryAt = await dispatcher.dispatch(signal);
-        dispatchFailures = 0;
-      } catch (error) {
-        dispatchFailures++;
-        retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
-        log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+      // An idle poll (nothing new, nothing finished, no retry due) costs no store read.
+      if (dirty || (retryAt !== undefined && retryAt <= clock.now().getTime())) {
+        dirty = false;
+        try {
+          retryAt = await dispatcher.dispatch(signal);
+          dispatchFailures = 0;
+        } catch (error) {
+          dispatchFailures++;
+          dirty = true;
+          retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
+          log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+        }
       }
       if (options.prune && now >= nextPruneAt) {
         nextPruneAt = now + PRUNE_EVERY_MS;
@@ -152,7 +178,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         });
       }
       const until = Math.min(...nextPollAt.values(), retryAt ?? Infinity, nextPruneAt);
-      const ms = until - clock.now().getTime();
+      const ms = Math.min(until - clock.now().getTime(), MAX_SLEEP_MS);
       if (ms > 0) await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
     }
   }
