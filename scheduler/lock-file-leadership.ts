@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Leadership } from './ports/leadership.js';
+import { abortableSleep as sleep } from './abortable-sleep.js';
 
 export interface LockFileLeadershipOptions {
   readonly stateDir: string;
@@ -41,20 +42,6 @@ export function isStale(info: LockInfo, pid = process.pid, host = hostname()): b
   } catch (error) {
     return isErrno(error, 'ESRCH');
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 import type { Logger } from '../../common/logger.js';
 import type { Leadership } from '../ports/leadership.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './configmap-api-error.js';
+import { abortableSleep as sleep } from '../abortable-sleep.js';
 
 export interface LeaseLeadershipOptions {
   readonly kubeConfig: KubeConfig;
@@ -36,21 +37,6 @@ function millis(time: unknown): number {
 function micro(time: unknown): V1MicroTime | undefined {
   const ms = millis(time);
   return Number.isFinite(ms) ? new V1MicroTime(ms) : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

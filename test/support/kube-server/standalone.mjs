@@ -1,27 +1,5 @@
-// Launcher for standalone.ts without a TypeScript runtime: bundles it with esbuild (a
-// dependency of quickcd) into a temporary file and runs it. Usage:
+// The Kubernetes API test server, standalone (npm run test-cluster). Usage:
 //   node test/support/kube-server/standalone.mjs --kubeconfig <path> [--port N] [--namespace ns]
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { runTsMain } from '../run-ts-main.mjs';
 
-// Inside the repository so that bare imports resolve from its node_modules.
-const dir = fileURLToPath(
-  new URL('../../../node_modules/.cache/quickcd-kube-server/', import.meta.url),
-);
-mkdirSync(dir, { recursive: true });
-const outfile = join(dir, `standalone-${process.pid}.mjs`);
-await build({
-  entryPoints: [fileURLToPath(new URL('./standalone.ts', import.meta.url))],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  logLevel: 'error',
-});
-process.once('exit', () => rmSync(outfile, { force: true }));
-const { main } = await import(pathToFileURL(outfile).href);
-await main(process.argv.slice(2));
+await runTsMain(new URL('./standalone.ts', import.meta.url), process.argv.slice(2));
