@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
@@ -33,10 +35,17 @@ export function createKubeConfig(
       source = 'in-cluster service account';
       podNamespace = readFileSync(`${serviceAccountDir}/namespace`, 'utf8').trim();
     } else {
+      // Without any configuration client-node would invent http://localhost: say so instead.
+      if (!existsSync(join(homedir(), '.kube', 'config'))) {
+        throw unreachable(
+          'no Kubernetes cluster is configured (no KUBECONFIG, no ~/.kube/config, not in a Pod)',
+        );
+      }
       kubeConfig.loadFromDefault();
       source = 'default kubeconfig (~/.kube/config)';
     }
   } catch (error) {
+    if (error instanceof QuickcdError) throw error;
     throw unreachable(`cannot load the Kubernetes configuration: ${errorMessage(error)}`, error);
   }
   if (!kubeConfig.getCurrentCluster()) {

@@ -185,9 +185,8 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     );
     expect(await statusOf(a.id)).toBe('skipped');
 
-    // c fails too; it is fixed, and quickcd retry runs it now (no backoff wait).
+    // a is fixed; quickcd retry runs it again now (no backoff wait), the done handlers stay done.
     await eventually(async () => (await statusOf(c.id)) === 'handled', 'c handled', 30_000);
-    writeFileSync(join(dir, `fail-${a.id}`), '');
     rmSync(join(dir, `fail-${a.id}`));
     const retry = await runCli(['retry', a.id, '--store', 'file', '--state-dir', stateDir], {
       env,

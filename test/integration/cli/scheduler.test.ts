@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/fixtures.js';
+import { runCli } from '../../support/run-cli.js';
+
+const HANDLERS = 'handlers/examples/pipeline.ts';
+
+describe('quickcd scheduler: bad input names the problem and the fix', () => {
+  it('no repository: names QUICKCD_REPO', async () => {
+    const r = await runCli(['scheduler', '--handlers', HANDLERS], {
+      env: { QUICKCD_GITHUB_TOKEN: 'x' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('QUICKCD_REPO=owner/name');
+  });
+
+  it('no credentials: names the token variable', async () => {
+    const r = await runCli(['scheduler', '--handlers', HANDLERS, '--repo', 'acme/webapp']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('QUICKCD_GITHUB_TOKEN');
+  });
+
+  it('no cluster: says how to run embedded', async () => {
+    const r = await runCli(['scheduler', '--handlers', HANDLERS, '--repo', 'acme/webapp'], {
+      env: { QUICKCD_GITHUB_TOKEN: 'x', HOME: tempDir() },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no Kubernetes cluster is configured');
+    expect(r.stderr).toContain('--store file --executor local');
+  });
+
+  it('an invalid store names the flag and the choices', async () => {
+    const r = await runCli(['scheduler', '--handlers', HANDLERS, '--store', 'redis'], {
+      env: { QUICKCD_GITHUB_TOKEN: 'x', QUICKCD_REPO: 'acme/webapp' },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--store: .*kubernetes.*file.*got "redis"/);
+  });
+});
