@@ -182,6 +182,7 @@ describe('scheduler cost', () => {
       row('GitHub API requests per event made by the scheduler (polls)', ghPerEvent.toFixed(1));
 
       const idleMs = 10_000;
+      await new Promise((r) => setTimeout(r, 2000)); // let the last run's bookkeeping settle
       const k0 = kube.requests.length;
       const g0 = github.requests.length;
       const points0 = github.rateLimitRemaining;

@@ -30,6 +30,8 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
   let current: AbortController | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let restart: NodeJS.Timeout | undefined;
+  // Resumed from the last version seen, so a restart does not replay every event ConfigMap.
+  let resourceVersion: string | undefined;
 
   const changed = (): void => {
     clearTimeout(debounce);
@@ -43,8 +45,19 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
     watch
       .watch(
         `/api/v1/namespaces/${namespace}/configmaps`,
-        { labelSelector, allowWatchBookmarks: false },
-        (phase) => {
+        {
+          labelSelector,
+          allowWatchBookmarks: true,
+          ...(resourceVersion ? { resourceVersion } : {}),
+        },
+        (phase, object: { metadata?: { resourceVersion?: string } }) => {
+          if (phase === 'ERROR') {
+            // 410 Gone: too old to resume; start afresh (and look at everything once).
+            resourceVersion = undefined;
+            changed();
+            return;
+          }
+          resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
           if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') changed();
         },
         (error: unknown) => {
