@@ -57,7 +57,8 @@ export async function main(
 }
 
 function report(error: unknown, command: Command, io: CommandIO): number {
-  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     io.stderr(`quickcd ${command.name}: ${errorMessage(error)}\n\n${commandHelp(command)}`);
     return EXIT_BAD_INPUT;
   }

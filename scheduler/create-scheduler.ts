@@ -50,6 +50,8 @@ const MAX_POLL_BACKOFF_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 const CURSOR_REFRESH_MS = 60 * 60_000;
 const MAX_SLEEP_MS = 60 * 60_000;
+const MIN_SLEEP_MS = 10;
+const RESYNC_MS = 5 * 60_000;
 
 /**
  * The scheduler loop: poll each repository when due → store its new events → save the cursor →
@@ -151,6 +153,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     let nextPruneAt = options.prune ? 0 : Infinity;
     let dispatchFailures = 0;
     let retryAt: number | undefined;
+    let lastDispatch = 0;
     while (!signal.aborted) {
       wakeController = new AbortController();
       const now = clock.now().getTime();
@@ -159,8 +162,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       if (signal.aborted) break;
       // An idle poll (nothing new, nothing finished, no retry due) costs no store read.
-      if (dirty || (retryAt !== undefined && retryAt <= clock.now().getTime())) {
+      const at = clock.now().getTime();
+      // A resync every few minutes covers a change notification that never came.
+      if (dirty || (retryAt !== undefined && retryAt <= at) || at - lastDispatch >= RESYNC_MS) {
         dirty = false;
+        lastDispatch = at;
         try {
           retryAt = await dispatcher.dispatch(signal);
           dispatchFailures = 0;
@@ -177,16 +183,35 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           log.warn({ err: errorMessage(error) }, 'pruning old events failed');
         });
       }
-      const until = Math.min(...nextPollAt.values(), retryAt ?? Infinity, nextPruneAt);
-      const ms = Math.min(until - clock.now().getTime(), MAX_SLEEP_MS);
-      if (ms > 0) await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+      const until = Math.min(
+        ...nextPollAt.values(),
+        retryAt ?? Infinity,
+        nextPruneAt,
+        lastDispatch + RESYNC_MS,
+      );
+      const left = until - clock.now().getTime();
+      // Never spin: whatever the computed time, the loop yields at least briefly.
+      const ms = Number.isFinite(left)
+        ? Math.min(Math.max(left, MIN_SLEEP_MS), MAX_SLEEP_MS)
+        : MAX_SLEEP_MS;
+      await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
     }
   }
 
   return {
     async run(signal) {
       log.info({ repos }, 'waiting for leadership');
-      const lost = await leadership.acquire(signal);
+      let lost: AbortSignal;
+      try {
+        lost = await leadership.acquire(signal);
+      } catch (error) {
+        // Stopped while standing by: a clean stop, not a failure.
+        if (signal.aborted) {
+          log.info({ reason: 'stopped' }, 'scheduler stopped');
+          return 'stopped';
+        }
+        throw error;
+      }
       const stop = AbortSignal.any([signal, lost]);
       log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
       const unsubscribe = store.subscribe?.(wake);

@@ -44,6 +44,9 @@ export interface Dispatcher {
 /** Seconds a runner may run beyond its handlers' timeouts before it is stopped. */
 const DEADLINE_MARGIN_SECONDS = 60;
 
+/** The event changed after the dispatch pass read it: that pass's decision no longer holds. */
+class StaleSnapshot extends Error {}
+
 /**
  * Turns stored events into runs (design, "Event lifecycle"): one blocking lane per repository
  * in event-id order, held by a failed event until it succeeds or is skipped; non-blocking lanes
@@ -54,16 +57,23 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const queue = new PQueue({ concurrency: config.concurrency });
   const active = new Map<string, Promise<void>>();
   const heldReported = new Map<string, string>();
+  const troubled = new Map<string, { failures: number; notBefore: number }>();
   const keyOf = (e: StoredEvent, lane: Lane) => `${e.repo}#${e.id}#${lane}`;
 
   function start(event: StoredEvent, lane: Lane, signal: AbortSignal): void {
     const key = keyOf(event, lane);
     const work = () => runLane(event, lane, signal);
     const promise = (lane === 'blocking' ? work() : queue.add(work))
+      .then(() => void troubled.delete(key))
       .catch((error: unknown) => {
+        // Store or executor trouble: the event stays as stored, and this lane is left alone
+        // for a while (doubling, up to 5 minutes) instead of being tried again at once.
+        const failures = (troubled.get(key)?.failures ?? 0) + 1;
+        const delay = Math.min(1000 * 2 ** failures, 5 * 60_000);
+        troubled.set(key, { failures, notBefore: clock.now().getTime() + delay });
         log.error(
-          { repo: event.repo, eventId: event.id, lane, err: error },
-          'run bookkeeping failed',
+          { repo: event.repo, eventId: event.id, lane, err: errorMessage(error), retryInMs: delay },
+          'run bookkeeping failed; trying again later',
         );
       })
       .finally(() => {
@@ -81,11 +91,28 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       ? (initial.lanes[lane]?.attempts ?? 1)
       : (initial.lanes[lane]?.attempts ?? 0) + 1;
     // Recorded before launching: a crash after this finds the run by its deterministic name.
-    const event = adopting
-      ? initial
-      : await store.updateEvent(initial.repo, initial.id, (e) =>
-          markLaunched(e, lane, attempt, clock.now()),
-        );
+    // The pass that chose this lane read a snapshot: if the event changed since (a run just
+    // recorded, an operator skipped it), nothing is launched and the next pass decides again.
+    const unchanged = (e: StoredEvent) =>
+      e.status !== 'skipped' &&
+      e.lanes[lane]?.status === initial.lanes[lane]?.status &&
+      e.lanes[lane]?.attempts === initial.lanes[lane]?.attempts;
+    let event: StoredEvent;
+    if (adopting) {
+      const current = await store.getEvent(initial.id, initial.repo);
+      if (!current || !unchanged(current)) return;
+      event = current;
+    } else {
+      try {
+        event = await store.updateEvent(initial.repo, initial.id, (e) => {
+          if (!unchanged(e)) throw new StaleSnapshot();
+          return markLaunched(e, lane, attempt, clock.now());
+        });
+      } catch (error) {
+        if (error instanceof StaleSnapshot) return;
+        throw error;
+      }
+    }
     const spec = launchSpec(event, lane, attempt);
     let outcome: RunOutcome;
     let launchName: string | undefined;
@@ -102,6 +129,9 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         elog.info({ launch: launchName }, 'stopped waiting; the run is found again on start');
         return;
       }
+      // A launch that failed on the way back may still have started the run: never start the
+      // next attempt beside it. If it exists, the lane stays running and is adopted later.
+      if (await executor.find(spec).catch(() => undefined)) throw error;
       outcome = { ok: false, results: undefined, reason: `launch failed: ${errorMessage(error)}` };
     }
     const recorded = await store.updateEvent(event.repo, event.id, (e) => {
@@ -167,14 +197,30 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const later = (t: number | undefined) => {
         if (t !== undefined) wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
       };
+      // Lanes in trouble wait out their delay.
+      const resting = (e: StoredEvent, lane: Lane) => {
+        const t = troubled.get(keyOf(e, lane))?.notBefore;
+        if (t === undefined || t <= now.getTime()) return false;
+        later(t);
+        return true;
+      };
       const heads = new Map<string, StoredEvent>();
       for (const event of events) {
         const blocking = event.lanes.blocking;
-        if (blocking && blocking.status !== 'handled' && !heads.has(event.repo)) {
+        // The head of a repository's lane: a blocking run in flight if any (to adopt after a
+        // restart: nothing may start beside it), else the lowest id not yet handled.
+        const current = heads.get(event.repo);
+        if (
+          blocking &&
+          blocking.status !== 'handled' &&
+          (!current ||
+            (blocking.status === 'running' && current.lanes.blocking?.status !== 'running'))
+        ) {
           heads.set(event.repo, event);
         }
         const nonblocking = event.lanes.nonblocking;
         if (!nonblocking || active.has(keyOf(event, 'nonblocking'))) continue;
+        if (resting(event, 'nonblocking')) continue;
         if (nonblocking.status === 'running' || isLaneDue(event, 'nonblocking', now)) {
           start(event, 'nonblocking', signal);
         } else if (nonblocking.status === 'failed') {
@@ -182,7 +228,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         }
       }
       for (const head of heads.values()) {
-        if (active.has(keyOf(head, 'blocking'))) continue;
+        if (active.has(keyOf(head, 'blocking')) || resting(head, 'blocking')) continue;
         if (
           [...active.keys()].some((k) => k.startsWith(`${head.repo}#`) && k.endsWith('#blocking'))
         )

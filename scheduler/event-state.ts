@@ -52,7 +52,9 @@ export function isLaneDue(stored: StoredEvent, lane: Lane, now: Date): boolean {
   if (!state || stored.status === 'skipped') return false;
   if (state.status === 'pending') return true;
   if (state.status !== 'failed') return false;
-  return state.nextRunAt === undefined || Date.parse(state.nextRunAt) <= now.getTime();
+  const at = state.nextRunAt === undefined ? NaN : Date.parse(state.nextRunAt);
+  // No (or an unreadable, e.g. hand-edited) retry time: due now.
+  return Number.isNaN(at) || at <= now.getTime();
 }
 
 /** Attempt `attempt` of `lane` is about to be launched. Written before launching. */
@@ -100,16 +102,16 @@ export function applyOutcome(
     if (h.lane !== lane || h.status === 'complete') continue;
     if (outcome.results?.some((r) => r.name === name)) continue;
     // Not in the results: the runner did not run it.
-    handlers[name] =
-      outcome.ok && outcome.results !== undefined
-        ? // The runner succeeded without it: it no longer matches (handlers file changed).
-          { ...h, status: 'complete', completedAt: at, error: 'no longer matches: not run' }
-        : {
-            ...h,
-            status: 'failed',
-            attempts: h.attempts + 1,
-            error: outcome.reason ?? 'the runner ended without a result',
-          };
+    handlers[name] = outcome.ok
+      ? // The runner succeeded without it: it no longer matches (handlers file changed), or
+        // its result was lost — the runner exits 0 only when every handler it ran succeeded.
+        { ...h, status: 'complete', completedAt: at, error: 'no longer matches: not run' }
+      : {
+          ...h,
+          status: 'failed',
+          attempts: h.attempts + 1,
+          error: outcome.reason ?? 'the runner ended without a result',
+        };
   }
   const previous = stored.lanes[lane] ?? { status: 'running', attempts: 1 };
   const failures = Object.entries(handlers).filter(
@@ -163,7 +165,7 @@ export function deriveStatus(stored: Pick<StoredEvent, 'lanes'>): EventStatus {
 
 /** When a failed lane may run again (ms since the epoch), if it is waiting. */
 export function nextRunTime(state: LaneState | undefined): number | undefined {
-  return state?.status === 'failed' && state.nextRunAt !== undefined
-    ? Date.parse(state.nextRunAt)
-    : undefined;
+  if (state?.status !== 'failed' || state.nextRunAt === undefined) return undefined;
+  const at = Date.parse(state.nextRunAt);
+  return Number.isNaN(at) ? undefined : at;
 }

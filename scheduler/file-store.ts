@@ -133,15 +133,20 @@ export function createFileStore({ stateDir }: FileStoreOptions): EventStore {
       let timer: NodeJS.Timeout | undefined;
       let watcher: ReturnType<typeof watch> | undefined;
       let closed = false;
-      void ready.then(() => {
-        if (closed) return;
-        watcher = watch(eventsDir, (_type, name) => {
-          if (!name?.endsWith('.json')) return;
-          clearTimeout(timer);
-          timer = setTimeout(onChange, 50);
-        });
-        watcher.unref();
-      });
+      // Best effort: without it (inotify limits) changes by other processes are seen at the
+      // scheduler's periodic resync instead of at once.
+      void ready
+        .then(() => {
+          if (closed) return;
+          watcher = watch(eventsDir, (_type, name) => {
+            if (!name?.endsWith('.json')) return;
+            clearTimeout(timer);
+            timer = setTimeout(onChange, 50);
+          });
+          watcher.on('error', () => watcher?.close());
+          watcher.unref();
+        })
+        .catch(() => undefined);
       return () => {
         closed = true;
         clearTimeout(timer);

@@ -165,6 +165,8 @@ function waitForExit(
     const watcher = watch(dir, (_t, name) => {
       if (name === 'exit-code') void check();
     });
+    // Without the watch (inotify limits) the periodic check below still ends the wait.
+    watcher.on('error', (error) => log.debug({ dir, err: error.message }, 'watch failed'));
     const timer = setInterval(() => void check(), LIVENESS_CHECK_MS);
     child?.once('exit', () => void check());
     const onAbort = () => {
@@ -202,9 +204,10 @@ async function outcome(dir: string, exit: Exit): Promise<RunOutcome> {
   return { ok: exit === 0, results, ...(reason ? { reason } : {}) };
 }
 
+/** Whether any process of the run's group (the wrapper, the runner, its commands) lives. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(-pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';

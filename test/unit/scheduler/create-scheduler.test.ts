@@ -1,99 +1,17 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseEvent, type GitHubEvent } from '../../../handlers/event.js';
 import { addHandler, createRegistry, type Lane } from '../../../handlers/registry.js';
 import { createScheduler } from '../../../scheduler/create-scheduler.js';
 import { markSkipped, retryNow } from '../../../scheduler/event-state.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
-import type { EventSource } from '../../../scheduler/ports/event-source.js';
 import type { EventStore } from '../../../scheduler/ports/event-store.js';
-import type { Executor, LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
+import type { LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
 import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
 import { createManualClock, type ManualClock } from '../../support/manual-clock.js';
+import { fakeExecutor, queuedSource } from '../../support/scheduler-fakes.js';
 
 const MINUTE = 60_000;
-
-interface Run {
-  readonly spec: LaunchSpec;
-  readonly name: string;
-  finish(outcome: 'ok' | 'fail' | RunOutcome): void;
-}
-
-/** An executor whose runs end when the test says so; launches are recorded. */
-function fakeExecutor() {
-  const runs: Run[] = [];
-  const settled = new Map<string, Promise<RunOutcome>>();
-  const resolvers = new Map<string, (o: RunOutcome) => void>();
-  const nameOf = (s: LaunchSpec) => `${s.event.repo}#${s.event.id}#${s.lane}#${s.attempt}`;
-  const executor: Executor = {
-    async launch(spec) {
-      const name = nameOf(spec);
-      if (settled.has(name)) return { name, adopted: true };
-      settled.set(name, new Promise((r) => resolvers.set(name, r)));
-      runs.push({
-        spec,
-        name,
-        finish: (o) => {
-          const handlers = Object.entries(spec.event.handlers)
-            .filter(([n, h]) => h.lane === spec.lane && !spec.completed.includes(n))
-            .map(([n]) => n);
-          const outcome: RunOutcome =
-            typeof o === 'object'
-              ? o
-              : {
-                  ok: o === 'ok',
-                  results: handlers.map((n) => ({
-                    name: n,
-                    lane: spec.lane,
-                    ok: o === 'ok',
-                    durationMs: 5,
-                    ...(o === 'ok' ? {} : { error: 'exit 1' }),
-                  })),
-                };
-          resolvers.get(name)!(outcome);
-        },
-      });
-      return { name, adopted: false };
-    },
-    async find(spec) {
-      return settled.has(nameOf(spec)) ? { name: nameOf(spec), adopted: true } : undefined;
-    },
-    wait(launch, _spec, signal) {
-      return new Promise((resolve, reject) => {
-        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-        void settled.get(launch.name)!.then(resolve);
-      });
-    },
-  };
-  const running = () => runs.filter((r) => !finished.has(r.name));
-  const finished = new Set<string>();
-  const finish = (run: Run, o: 'ok' | 'fail' | RunOutcome) => {
-    finished.add(run.name);
-    run.finish(o);
-  };
-  return { executor, runs, running, finish };
-}
-
-/** An event source the test feeds: each poll hands out what was queued for the repository. */
-function queuedSource() {
-  const queued = new Map<string, GitHubEvent[]>();
-  const source: EventSource = {
-    async poll(repo, cursor) {
-      const events = queued.get(repo) ?? [];
-      queued.set(repo, []);
-      const seen = [...(cursor?.seen ?? []), ...events.map((e) => e.id)];
-      return { events, late: new Set(), cursor: { pageEtags: {}, seen }, nextPollSeconds: 60 };
-    },
-  };
-  const push = (...events: Record<string, unknown>[]) => {
-    for (const raw of events) {
-      const event = parseEvent(raw);
-      queued.set(event.repo.name, [...(queued.get(event.repo.name) ?? []), event]);
-    }
-  };
-  return { source, push };
-}
 
 const stops: AbortController[] = [];
 afterEach(() => {

@@ -1,0 +1,144 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseEvent } from '../../../handlers/event.js';
+import { addHandler, createRegistry } from '../../../handlers/registry.js';
+import { createScheduler } from '../../../scheduler/create-scheduler.js';
+import { markLaunched, markSkipped, newStoredEvent } from '../../../scheduler/event-state.js';
+import { createFileStore } from '../../../scheduler/file-store.js';
+import type { EventStore, StoredEvent } from '../../../scheduler/ports/event-store.js';
+import type { Leadership } from '../../../scheduler/ports/leadership.js';
+import { eventually } from '../../support/eventually.js';
+import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
+import { createManualClock } from '../../support/manual-clock.js';
+import { fakeExecutor, queuedSource } from '../../support/scheduler-fakes.js';
+
+/** Cases found in review: restarts, hand-edited state, a failing store, standby shutdown. */
+const registry = createRegistry();
+addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
+const config = {
+  pollInterval: 60,
+  retryBaseSeconds: 60,
+  retryMaxSeconds: 3600,
+  concurrency: 2,
+  handlerTimeoutSeconds: 60,
+};
+const leader: Leadership = {
+  acquire: async () => new AbortController().signal,
+  release: async () => {},
+};
+const stops: AbortController[] = [];
+afterEach(() => {
+  for (const s of stops.splice(0)) s.abort();
+});
+
+const stored = (id: string, now = new Date()): StoredEvent =>
+  newStoredEvent(
+    parseEvent(makeEvent('PushEvent', pushPayload('refs/heads/main'), { id })),
+    registry.handlers,
+    now,
+  );
+
+function run(store: EventStore, options: { leadership?: Leadership } = {}) {
+  const fake = fakeExecutor();
+  const clock = createManualClock();
+  const stop = new AbortController();
+  stops.push(stop);
+  const done = createScheduler({
+    repos: ['acme/webapp'],
+    source: queuedSource().source,
+    store,
+    executor: fake.executor,
+    leadership: options.leadership ?? leader,
+    registry,
+    config,
+    log: pino({ level: 'silent' }),
+    clock,
+  }).run(stop.signal);
+  return { fake, clock, stop, done };
+}
+
+describe('dispatcher under restarts and bad state', () => {
+  it('after a restart, adopts the blocking run in flight before starting a lower id', async () => {
+    const store = createFileStore({ stateDir: tempDir() });
+    await store.putEvent(markLaunched(stored('100'), 'blocking', 1, new Date()));
+    await store.putEvent({ ...stored('90'), late: true }); // a late event, stored meanwhile
+    const { fake } = run(store);
+    const first = await eventually(() => fake.runs[0]);
+    expect(first.spec.event.id).toBe('100');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fake.runs).toHaveLength(1); // nothing beside it
+    fake.finish(first, 'ok');
+    const second = await eventually(() => fake.runs[1]);
+    expect(second.spec.event.id).toBe('90');
+  });
+
+  it('an unreadable retry time (hand-edited) counts as due and does not stall the loop', async () => {
+    const store = createFileStore({ stateDir: tempDir() });
+    const event = stored('7');
+    await store.putEvent({
+      ...event,
+      status: 'failed',
+      lanes: { blocking: { status: 'failed', attempts: 1, nextRunAt: 'next tuesday' } },
+    });
+    const { fake } = run(store);
+    const retry = await eventually(() => fake.runs[0], 'the retry');
+    expect(retry.spec.attempt).toBe(2);
+    // The event loop is free: timers fire.
+    await new Promise((r) => setTimeout(r, 20));
+  });
+
+  it('a store that fails writes is tried again after a delay, not in a hot loop', async () => {
+    const inner = createFileStore({ stateDir: tempDir() });
+    await inner.putEvent(stored('5'));
+    let writes = 0;
+    let broken = true;
+    const store: EventStore = {
+      ...inner,
+      updateEvent: async (repo, id, mutate) => {
+        writes++;
+        if (broken) throw new Error('ENOSPC: no space left on device');
+        return inner.updateEvent(repo, id, mutate);
+      },
+    };
+    const { fake, clock } = run(store);
+    await eventually(() => writes === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(writes).toBe(1); // waits (on the clock) instead of spinning
+    broken = false;
+    clock.advance(2000);
+    await eventually(() => fake.runs[0], 'launched once the store works again');
+  });
+
+  it('does not launch an event skipped after the dispatch pass read it', async () => {
+    const inner = createFileStore({ stateDir: tempDir() });
+    await inner.putEvent(stored('3'));
+    const store: EventStore = {
+      ...inner,
+      // The operator's skip lands between the pass's read and the launch.
+      listEvents: async (filter) => {
+        const snapshot = await inner.listEvents(filter);
+        if (snapshot.some((e) => e.id === '3' && e.status === 'pending')) {
+          await inner.updateEvent('acme/webapp', '3', markSkipped);
+        }
+        return snapshot;
+      },
+    };
+    const { fake } = run(store);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.runs).toHaveLength(0);
+    expect((await inner.getEvent('3'))?.status).toBe('skipped');
+  });
+
+  it('a standby scheduler stopped while waiting for leadership stops cleanly', async () => {
+    const standby: Leadership = {
+      acquire: (signal) =>
+        new Promise((_, reject) =>
+          signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        ),
+      release: async () => {},
+    };
+    const { stop, done } = run(createFileStore({ stateDir: tempDir() }), { leadership: standby });
+    stop.abort();
+    await expect(done).resolves.toBe('stopped');
+  });
+});
