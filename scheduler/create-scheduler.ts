@@ -110,6 +110,17 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           created ? 'stored event' : 'event already stored',
         );
       }
+      // Before the cursor moves past them: a crash here repeats a command (skip and retry are
+      // idempotent) rather than losing it.
+      for (const command of commands) {
+        await applyBuiltinCommand(command, repo, {
+          store,
+          now: clock.now(),
+          log,
+          clusterId: options.clusterId ?? 'quickcd',
+          ...(options.respond ? { respond: options.respond } : {}),
+        });
+      }
       // Only after the events it covers are stored; only then are they dispatched. An idle
       // poll (a 304) changes only lastPollAt: that is written at most hourly, not every poll.
       const { lastPollAt: _t, ...essence } = result.cursor;
@@ -121,15 +132,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         savedCursors.set(repo, { key, at: now });
       }
       cursors.set(repo, result.cursor);
-      for (const command of commands) {
-        await applyBuiltinCommand(command, repo, {
-          store,
-          now: clock.now(),
-          log,
-          clusterId: options.clusterId ?? 'quickcd',
-          ...(options.respond ? { respond: options.respond } : {}),
-        });
-      }
       failures.delete(repo);
       nextPollAt.set(repo, clock.now().getTime() + result.nextPollSeconds * 1000);
       rlog.info(
