@@ -17,6 +17,8 @@ export interface GitHubClientTiming {
   readonly limitRetries?: number;
   /** A primary rate limit that resets later than this is not waited for. Default 900 s. */
   readonly maxRateLimitWaitSeconds?: number;
+  /** A response that takes longer is abandoned and retried as a server error. Default 30 s. */
+  readonly requestTimeoutMs?: number;
   /** Extra throttling-plugin options (tests pass Bottleneck groups without write spacing). */
   readonly throttle?: Partial<Omit<ThrottlingOptions, 'onRateLimit' | 'onSecondaryRateLimit'>>;
 }
@@ -72,7 +74,9 @@ export function createGitHubClient(options: CreateGitHubClientOptions): Octokit 
       warn: (message: string) => github.warn(message),
       error: (message: string) => github.debug(message),
     },
-    request: options.fetch ? { fetch: options.fetch } : {},
+    request: {
+      fetch: withTimeout(options.fetch ?? globalThis.fetch, timing.requestTimeoutMs ?? 30_000),
+    },
     retry: {
       retries: timing.retries ?? 3,
       retryAfterBaseValue: base,
@@ -86,4 +90,13 @@ export function createGitHubClient(options: CreateGitHubClientOptions): Octokit 
       onSecondaryRateLimit: onLimit('secondary'),
     },
   });
+}
+
+/** A hung connection must not stall polling forever: every request gets a deadline. */
+function withTimeout(fetch: typeof globalThis.fetch, ms: number): typeof globalThis.fetch {
+  return (input, init) => {
+    const timeout = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return fetch(input, { ...init, signal });
+  };
 }

@@ -102,6 +102,20 @@ describe('createGitHubClient against the GitHub API test server', () => {
     expect(server.requests.map((r) => r.status)).toEqual([502, 502, 200]);
   });
 
+  it('abandons a response slower than the request timeout and retries it', async () => {
+    const { log } = captureLog();
+    const github = testClient(server, log, {
+      timing: { retryAfterBaseValue: 10, requestTimeoutMs: 200 },
+    });
+    server.fault({ method: 'GET', path: `/repos/${REPO}/events`, kind: 'delay', ms: 2000 });
+    const started = Date.now();
+    const { status } = await listEvents(github);
+    expect(status).toBe(200);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(200); // the first answer was waited for, then dropped
+    expect(elapsed).toBeLessThan(1900); // the retry answered, not the slow one
+  });
+
   it('waits out a secondary rate limit as long as Retry-After says, with a warning', async () => {
     const { log, warnings } = captureLog();
     const github = testClient(server, log);
