@@ -122,6 +122,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
 
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
+      // A second signal (impatient Ctrl-C, kubelet repeating itself) changes nothing.
+      if (stop.signal.aborted) return;
       log.info({ signal }, 'stopping: polling ends, running handlers are left alone');
       stop.abort();
       setTimeout(() => {
@@ -129,8 +131,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         process.exit(0);
       }, SHUTDOWN_BOUND_MS).unref();
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     log.info(
       { repos, setup: adapters.describe(), clusterId: config.clusterId },
       'scheduler starting',
