@@ -239,6 +239,15 @@ describe('quickcd scheduler on Kubernetes', { timeout: 180_000 }, () => {
       120_000,
     );
     expect(await statusOf(a.id)).toBe('skipped');
+
+    // quickcd retry brings it back: a new attempt runs (and fails again: the ref says so).
+    const jobsBefore = (await jobsOf(a.id)).length;
+    const retry = await runCli(
+      ['retry', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace],
+      { env: {} },
+    );
+    expect(retry.code, retry.stderr).toBe(0);
+    await eventually(async () => (await jobsOf(a.id)).length > jobsBefore, 'a new attempt', 60_000);
     await two.stop();
   });
 });
