@@ -28,6 +28,8 @@ on('PushEvent', async (payload, ctx) => {
 }, { name: 'deploy' });
 
 on('IssueCommentEvent', async (payload, ctx) => {
+  appendFileSync(dir + '/chat-started.txt', ctx.event.id + '\\n');
+  while (existsSync(dir + '/hold-chat')) await wait();
   appendFileSync(dir + '/chat.txt', ctx.event.id + '\\n');
 }, { name: 'chat', blocking: false });
 `;
@@ -63,7 +65,7 @@ afterEach(async () => {
   await github.close();
 });
 
-function start(): SchedulerProcess {
+function start(extraEnv: Record<string, string> = {}): SchedulerProcess {
   const p = startSchedulerProcess(
     [
       '--store',
@@ -75,7 +77,7 @@ function start(): SchedulerProcess {
       '--handlers',
       join(dir, 'handlers.ts'),
     ],
-    env,
+    { ...env, ...extraEnv },
   );
   processes.push(p);
   return p;
@@ -86,8 +88,8 @@ const runs = () =>
     ? readFileSync(join(dir, 'runs.txt'), 'utf8').split('\n').filter(Boolean)
     : [];
 
-const pushEvent = (id?: string) =>
-  github.addEvent(REPO, {
+const pushEvent = (id?: string, repo = REPO) =>
+  github.addEvent(repo, {
     type: 'PushEvent',
     ...(id ? { id } : {}),
     payload: {
@@ -97,6 +99,16 @@ const pushEvent = (id?: string) =>
       head: SHA,
       before: '0'.repeat(40),
     },
+  });
+
+const lines = (file: string) =>
+  existsSync(join(dir, file))
+    ? readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)
+    : [];
+const comment = () =>
+  github.addEvent(REPO, {
+    type: 'IssueCommentEvent',
+    payload: { action: 'created', issue: { number: 7 }, comment: { body: 'hi' } },
   });
 
 const events = async (...extra: string[]) =>
@@ -240,5 +252,48 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     rmSync(join(dir, `hold-${a.id}`));
     await eventually(async () => (await statusOf(a.id)) === 'handled', 'a handled', 30_000);
     await next.stop();
+  });
+
+  it('non-blocking handlers run at most QUICKCD_CONCURRENCY at once, beside the blocking lane', async () => {
+    const scheduler = start({ QUICKCD_CONCURRENCY: '2' });
+    await scheduler.waitForLog('polled');
+    writeFileSync(join(dir, 'hold-chat'), '');
+    const chats = [comment(), comment(), comment()];
+    const a = pushEvent();
+    await eventually(() => lines('chat-started.txt').length === 2, 'two chats running', 30_000);
+    await eventually(
+      async () => (await statusOf(a.id)) === 'handled',
+      'a handled beside them',
+      30_000,
+    );
+    expect(lines('chat-started.txt')).toHaveLength(2); // the third waits for a slot
+    rmSync(join(dir, 'hold-chat'));
+    await eventually(() => lines('chat.txt').length === 3, 'all chats done', 30_000);
+    expect(lines('chat.txt').sort()).toEqual(chats.map((c) => c.id).sort());
+    await scheduler.stop();
+  });
+
+  it('repositories progress independently: one held, the other goes on', async () => {
+    const OTHER = 'acme/api';
+    const scheduler = start({ QUICKCD_REPO: `${REPO},${OTHER}` });
+    await eventually(
+      () => scheduler.logs.filter((l) => l.msg === 'polled').length >= 2,
+      'both polled',
+    );
+    const a = pushEvent();
+    writeFileSync(join(dir, `fail-${a.id}`), '');
+    const b = pushEvent();
+    const c = pushEvent(undefined, OTHER);
+    const d = pushEvent(undefined, OTHER);
+    await eventually(
+      async () => (await statusOf(d.id)) === 'handled',
+      'the other repository',
+      30_000,
+    );
+    expect(await statusOf(c.id)).toBe('handled');
+    expect(['failed', 'running']).toContain(await statusOf(a.id)); // failing, retried with backoff
+    expect(await statusOf(b.id)).toBe('pending'); // held behind a
+    expect(runs()).not.toContain(b.id);
+    await scheduler.stop();
   });
 });
