@@ -8,6 +8,7 @@ import { RUNNER_CONTAINER } from '../../scheduler/kubernetes/job-manifest.js';
 import { jobStatusText } from '../../scheduler/kubernetes/job-outcome.js';
 import { LABEL, MANAGED_BY, repoLabel } from '../../scheduler/kubernetes/names.js';
 import type { Command } from '../command.js';
+import { eventIdArgument } from './operator-store.js';
 
 const attemptOf = (job: V1Job): number => Number(job.metadata?.labels?.[LABEL.attempt] ?? 0);
 const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp ?? 0).getTime();
@@ -41,13 +42,7 @@ Exit status: 0 printed, 1 no Job found, 2 bad input.`,
     help: { type: 'boolean', short: 'h' },
   },
   async run({ flags, positionals, env, stdout, stderr }) {
-    const [eventId, ...extra] = positionals;
-    if (eventId === undefined || extra.length > 0 || !/^\d+$/.test(eventId)) {
-      throw new QuickcdError(
-        'USAGE',
-        `expected one event id (a number), got ${positionals.length === 0 ? 'none' : JSON.stringify(positionals.join(' '))}`,
-      );
-    }
+    const eventId = eventIdArgument(positionals, 'logs');
     const config = loadConfig(env, flags);
     if (config.executor === 'local')
       return printLocalLogs(config.stateDir, eventId, stdout, stderr);

@@ -4,7 +4,7 @@ import type { Logger } from '../../common/logger.js';
 import { compareEventIds } from '../../handlers/event.js';
 import type { Cursor } from '../cursor.js';
 import type { EventFilter, EventStore } from '../ports/event-store.js';
-import { apiStatusCode, kubernetesError, type KubeCall } from './configmap-api-error.js';
+import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
 import { watchEventConfigMaps } from './configmap-watch.js';
 import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';

@@ -1,13 +1,8 @@
-import {
-  ApiException,
-  BatchV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type V1Job,
-} from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Executor, Launch, LaunchSpec, RunOutcome } from '../ports/executor.js';
+import { apiStatusCode } from './kubernetes-api-error.js';
 import { jobManifest, type JobConfig } from './job-manifest.js';
 import { jobFinished, jobOutcome } from './job-outcome.js';
 import { createJobWatch, type JobUpdate } from './job-watch.js';
@@ -32,9 +27,6 @@ function abortError(signal: AbortSignal): Error {
     ? reason
     : Object.assign(new Error(`aborted: ${String(reason)}`), { name: 'AbortError' });
 }
-
-const isStatus = (error: unknown, code: number): boolean =>
-  error instanceof ApiException && error.code === code;
 
 /**
  * The Kubernetes executor: one Job per (event, lane, attempt), named deterministically, so a
@@ -97,7 +89,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
         jlog.info({ lane: spec.lane, attempt: spec.attempt }, 'launched Job');
         return { name, adopted: false };
       } catch (error) {
-        if (isStatus(error, 409)) {
+        if (apiStatusCode(error) === 409) {
           jlog.info({ lane: spec.lane, attempt: spec.attempt }, 'Job exists already: adopted');
           return { name, adopted: true };
         }
@@ -111,7 +103,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
         await batch.readNamespacedJob({ namespace, name });
         return { name, adopted: true };
       } catch (error) {
-        if (isStatus(error, 404)) return undefined;
+        if (apiStatusCode(error) === 404) return undefined;
         throw failed(`Cannot read Job ${namespace}/${name}`, spec, error);
       }
     },

@@ -1,12 +1,7 @@
-import {
-  ApiException,
-  BatchV1Api,
-  Watch,
-  type KubeConfig,
-  type V1Job,
-} from '@kubernetes/client-node';
+import { BatchV1Api, Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { apiStatusCode } from './kubernetes-api-error.js';
 import { LABEL, MANAGED_BY } from './names.js';
 
 /** What a watcher hears of one Job: its latest state, or that it is gone. */
@@ -55,7 +50,7 @@ export function createJobWatch(options: JobWatchOptions): JobWatch {
     try {
       notify(name, { job: await batch.readNamespacedJob({ namespace, name }) });
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) notify(name, { deleted: true });
+      if (apiStatusCode(error) === 404) notify(name, { deleted: true });
       else log.warn({ job: name, error: errorMessage(error) }, 'cannot read Job (will retry)');
     }
   };

@@ -7,7 +7,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
 import type { Leadership } from '../ports/leadership.js';
-import { apiStatusCode, kubernetesError, type KubeCall } from './configmap-api-error.js';
+import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { abortableSleep as sleep } from '../abortable-sleep.js';
 
 export interface LeaseLeadershipOptions {

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { apiStatusCode } from './kubernetes-api-error.js';
 import { LABEL, MANAGED_BY, handlersConfigMapName } from './names.js';
 
 export interface PublishHandlersOptions {
@@ -49,7 +50,7 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
     });
     log.info({ configMap: name, file }, 'published the handlers file');
   } catch (error) {
-    if (!(error instanceof ApiException && error.code === 409)) {
+    if (apiStatusCode(error) !== 409) {
       throw new QuickcdError(
         'EXECUTOR_FAILED',
         `Cannot publish the handlers file as ConfigMap ${namespace}/${name}: ${errorMessage(error)}`,
