@@ -6,7 +6,7 @@ import { containerArgv } from './container-command.js';
 import type { ContainerUser } from './container-user.js';
 import { hostEntries } from './host-entries.js';
 import { pathRewriter } from './path-rewriter.js';
-import { rebuiltDirs } from './rebuilt-dirs.js';
+import { rebuiltDirs, resolveMountPoint } from './rebuilt-dirs.js';
 
 /** How the node agent isolates a container: see README.md. */
 export type SandboxMode = 'bwrap' | 'remap';
@@ -102,21 +102,27 @@ export async function prepareLaunch(input: LaunchInput): Promise<ContainerLaunch
       privateDirs.push({ hostPath: host, containerPath: path, readOnly });
     }
     const writable = [...privateDirs, ...input.mounts].map((m) => m.containerPath);
-    const targets = [...input.mounts.map((m) => m.containerPath), tmPath, workingDir];
+    const resolve = (path: string) => resolveMountPoint(path, writable);
+    const mountPoints = await Promise.all(input.mounts.map((m) => resolve(m.containerPath)));
+    const tmPoint = await resolve(tmPath);
+    const workPoint = await resolve(workingDir);
     const args = bwrapArgv({
       hostRoot: await hostEntries('/'),
-      rebuiltDirs: await rebuiltDirs(targets, writable),
+      rebuiltDirs: await rebuiltDirs([...mountPoints, tmPoint, workPoint]),
       privateDirs,
-      volumeMounts: input.mounts,
+      volumeMounts: input.mounts.map((m, i) => ({
+        ...m,
+        containerPath: mountPoints[i]?.path ?? m.containerPath,
+      })),
       terminationMessage: {
         hostPath: terminationMessageFile,
-        containerPath: tmPath,
+        containerPath: tmPoint.path,
         readOnly: false,
       },
       neededHostPaths: input.neededHostPaths,
       ...(input.binDir ? { binDir: input.binDir } : {}),
       hostname: input.pod.metadata?.name ?? 'pod',
-      workingDir,
+      workingDir: workPoint.path,
       ...(user ? { user } : {}),
       argv,
     });

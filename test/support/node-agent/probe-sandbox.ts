@@ -10,7 +10,7 @@ export interface SandboxProbe {
 
 /**
  * Tries bubblewrap with what every container needs (a tmpfs root with read-only binds and a
- * symlink, /dev, /proc, a tmpfs, a UTS namespace with a hostname, a new session, setpriv to
+ * symlink, /dev, /proc, a world-writable tmpfs, a UTS namespace with a hostname, a new session, setpriv to
  * another user): `bwrap` when that works, else `remap` with the reason.
  */
 export async function probeSandbox(): Promise<SandboxProbe> {
@@ -31,6 +31,8 @@ export async function probeSandbox(): Promise<SandboxProbe> {
     '/dev',
     '--proc',
     '/proc',
+    '--perms',
+    '1777',
     '--tmpfs',
     '/tmp',
     '--unshare-uts',

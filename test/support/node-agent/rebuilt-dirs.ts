@@ -5,50 +5,52 @@ import { hostEntries } from './host-entries.js';
 
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
 
+/** A mount point as bwrap has to be given it. */
+export interface MountPoint {
+  /** The path with the host's symlinks resolved (`/var/run/x` → `/run/x`): bwrap sets mounts
+   * up before it pivots, when an absolute symlink would still point into the host. */
+  readonly path: string;
+  /** The host directory in which a missing component has to be created (rebuilt as tmpfs). */
+  readonly missingParent?: string;
+}
+
 /**
- * The host directory in which a mount point for `target` would have to be created, or
- * undefined when none is needed: walks `target` from `/` over the host's filesystem (following
- * symlinks, as the sandbox will) until a component is missing. Paths at or below `writable`
- * (private directories and volumes: bwrap can create entries there) stop the walk.
+ * Walks `target` over the host's filesystem as the sandbox will see it (host directories are
+ * bound at the same paths), following symlinks, until a component is missing. Paths at or
+ * below `writable` (private directories and volumes, where bwrap can create entries) end the
+ * walk; the tmpfs root takes any new top-level entry.
  */
-export async function missingParent(
+export async function resolveMountPoint(
   target: string,
   writable: readonly string[],
-): Promise<string | undefined> {
+): Promise<MountPoint> {
   let parts = target.split('/').filter(Boolean);
   let dir = '/';
   for (let hops = 0; parts.length > 0 && hops < 64; hops++) {
     const next = posix.join(dir, parts[0] ?? '');
-    if (writable.some((w) => under(next, w))) return undefined;
+    if (writable.some((w) => under(next, w))) break;
     let st;
     try {
       st = await lstat(next);
     } catch {
-      return dir === '/' ? undefined : dir; // the tmpfs root takes any new entry
+      return { path: posix.join(dir, ...parts), ...(dir === '/' ? {} : { missingParent: dir }) };
     }
     if (st.isSymbolicLink()) {
-      const link = await readlink(next);
-      const resolved = posix.resolve(dir, link);
+      const resolved = posix.resolve(dir, await readlink(next));
       parts = [...resolved.split('/').filter(Boolean), ...parts.slice(1)];
       dir = '/';
       continue;
     }
-    if (!st.isDirectory()) return undefined; // a file: bound over as it is
     dir = next;
     parts = parts.slice(1);
+    if (!st.isDirectory()) break; // a file: bound over as it is
   }
-  return undefined;
+  return { path: posix.join(dir, ...parts) };
 }
 
-/** The host directories to rebuild as tmpfs so that every target's mount point can be made. */
-export async function rebuiltDirs(
-  targets: readonly string[],
-  writable: readonly string[],
-): Promise<RebuiltDir[]> {
+/** The host directories to rebuild as tmpfs so that every mount point can be created. */
+export async function rebuiltDirs(points: readonly MountPoint[]): Promise<RebuiltDir[]> {
   const dirs = new Set<string>();
-  for (const t of targets) {
-    const dir = await missingParent(t, writable);
-    if (dir) dirs.add(dir);
-  }
+  for (const p of points) if (p.missingParent) dirs.add(p.missingParent);
   return Promise.all([...dirs].map(async (path) => ({ path, entries: await hostEntries(path) })));
 }
