@@ -70,7 +70,15 @@ const under = (path: string, dir: string): boolean =>
  */
 export function bwrapArgv(s: BwrapSandbox): string[] {
   const args: string[] = [];
+  // bwrap creates missing parents of a mount point with mode 0700: make them 0755 first.
+  const parents = (path: string): void => {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      args.push('--perms', '0755', '--dir', `/${parts.slice(0, i).join('/')}`);
+    }
+  };
   const bind = (m: BindMount): void => {
+    parents(m.containerPath);
     args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.containerPath);
   };
   const privateTop = new Set(s.privateDirs.map((m) => m.containerPath));
@@ -101,15 +109,20 @@ export function bwrapArgv(s: BwrapSandbox): string[] {
   bind(s.terminationMessage);
   const hiding = [...s.privateDirs, ...volumes, s.terminationMessage].map((m) => m.containerPath);
   for (const p of s.neededHostPaths) {
-    if (hiding.some((d) => under(p, d))) args.push('--ro-bind', p, p);
+    if (hiding.some((d) => under(p, d))) bind({ hostPath: p, containerPath: p, readOnly: true });
   }
-  if (s.binDir) args.push('--ro-bind', s.binDir, BIN_MOUNT);
+  if (s.binDir) bind({ hostPath: s.binDir, containerPath: BIN_MOUNT, readOnly: true });
+  const workingDir = posix.normalize(s.workingDir);
+  if (workingDir !== '/') {
+    parents(workingDir);
+    args.push('--perms', '0755', '--dir', workingDir);
+  }
   args.push(
     '--unshare-uts',
     '--hostname',
     s.hostname,
     '--chdir',
-    posix.normalize(s.workingDir),
+    workingDir,
     '--new-session',
     '--die-with-parent',
     '--json-status-fd',

@@ -101,7 +101,8 @@ export async function prepareLaunch(input: LaunchInput): Promise<ContainerLaunch
       await chmod(host, mode);
       privateDirs.push({ hostPath: host, containerPath: path, readOnly });
     }
-    const writable = [...privateDirs, ...input.mounts].map((m) => m.containerPath);
+    // bwrap's own /dev is a tmpfs: mount points in it are created there, not in the host's.
+    const writable = ['/dev', ...[...privateDirs, ...input.mounts].map((m) => m.containerPath)];
     const resolve = (path: string) => resolveMountPoint(path, writable);
     const mountPoints = await Promise.all(input.mounts.map((m) => resolve(m.containerPath)));
     const tmPoint = await resolve(tmPath);

@@ -16,9 +16,9 @@ export interface MountPoint {
 
 /**
  * Walks `target` over the host's filesystem as the sandbox will see it (host directories are
- * bound at the same paths), following symlinks, until a component is missing. Paths at or
- * below `writable` (private directories and volumes, where bwrap can create entries) end the
- * walk; the tmpfs root takes any new top-level entry.
+ * bound at the same paths), following symlinks, until a component is missing. Reaching a
+ * directory at or below `writable` (private directories and volumes, where bwrap can create
+ * entries) ends the walk; the tmpfs root takes any new top-level entry.
  */
 export async function resolveMountPoint(
   target: string,
@@ -27,8 +27,8 @@ export async function resolveMountPoint(
   let parts = target.split('/').filter(Boolean);
   let dir = '/';
   for (let hops = 0; parts.length > 0 && hops < 64; hops++) {
+    if (dir !== '/' && writable.some((w) => under(dir, w))) break;
     const next = posix.join(dir, parts[0] ?? '');
-    if (writable.some((w) => under(next, w))) break;
     let st;
     try {
       st = await lstat(next);
