@@ -269,4 +269,72 @@ describe('node agent: what a container sees', () => {
     ).toBe('0.1.0\n');
     expect(pod.status?.phase).toBe('Failed');
   });
+
+  it('init containers run first, in order; FallbackToLogsOnError puts the log tail in the message', async () => {
+    await c.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'with-init' },
+        spec: {
+          restartPolicy: 'Never',
+          volumes: [{ name: 'work', emptyDir: {} }],
+          initContainers: [
+            {
+              name: 'one',
+              image: 'busybox',
+              command: ['sh', '-c', 'echo one >> /work/order'],
+              volumeMounts: [{ name: 'work', mountPath: '/work' }],
+            },
+            {
+              name: 'two',
+              image: 'busybox',
+              command: ['sh', '-c', 'echo two >> /work/order'],
+              volumeMounts: [{ name: 'work', mountPath: '/work' }],
+            },
+          ],
+          containers: [
+            {
+              name: 'main',
+              image: 'busybox',
+              command: ['sh', '-c', 'cat /work/order; echo bad thing >&2; exit 2'],
+              terminationMessagePolicy: 'FallbackToLogsOnError',
+              volumeMounts: [{ name: 'work', mountPath: '/work' }],
+            },
+          ],
+        },
+      },
+    });
+    const pod = await finished('with-init');
+    expect(pod.status?.initContainerStatuses?.map((s) => s.state?.terminated?.reason)).toEqual([
+      'Completed',
+      'Completed',
+    ]);
+    expect(pod.status?.conditions?.find((x) => x.type === 'Initialized')?.status).toBe('True');
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({
+      exitCode: 2,
+      reason: 'Error',
+      message: 'one\ntwo\nbad thing\n',
+    });
+    expect(pod.status?.phase).toBe('Failed');
+  });
+
+  it('a Pod whose nodeSelector does not match the node stays unscheduled, as with kube-scheduler', async () => {
+    await c.core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'elsewhere' },
+        spec: {
+          nodeSelector: { 'example.com/pool': 'gpu' },
+          containers: [{ name: 'main', image: 'busybox', command: ['true'] }],
+        },
+      },
+    });
+    await until(
+      async () => c.logs.join('\n'),
+      (l) => l.includes('pod default/elsewhere not bound'),
+    );
+    const pod = await c.core.readNamespacedPod({ namespace, name: 'elsewhere' });
+    expect(pod.spec?.nodeName).toBeUndefined();
+    expect(pod.status?.phase).toBe('Pending');
+  });
 });

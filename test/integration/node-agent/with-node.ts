@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/cluster/start-control-plane.js';
-import { startNodeAgent, type NodeAgent } from '../../support/node-agent/start-node-agent.js';
+import {
+  startNodeAgent,
+  type NodeAgent,
+  type NodeAgentOptions,
+} from '../../support/node-agent/start-node-agent.js';
 
 const checkout = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -23,7 +27,9 @@ export interface ClusterWithNode {
   stop(): Promise<void>;
 }
 
-export async function startClusterWithNode(): Promise<ClusterWithNode> {
+export async function startClusterWithNode(
+  options: Partial<NodeAgentOptions> = {},
+): Promise<ClusterWithNode> {
   const cp = await startControlPlane();
   const workDir = await mkdtemp(join(tmpdir(), 'quickcd-node-'));
   const logs: string[] = [];
@@ -36,6 +42,7 @@ export async function startClusterWithNode(): Promise<ClusterWithNode> {
     binDir: cp.binDir,
     maxGraceSeconds: 5,
     log: (m) => logs.push(m),
+    ...options,
   }).catch(async (e: unknown) => {
     await cp.stop();
     throw e;
@@ -82,7 +89,7 @@ export async function until<T>(
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `timed out; last value: ${JSON.stringify(last, null, 1)?.slice(0, 3000)} ${String(lastError ?? '')}`,
+        `timed out; last value: ${JSON.stringify(last, null, 1)?.slice(0, 3000)} ${lastError instanceof Error ? lastError.message : ''}`,
       );
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -54,7 +54,11 @@ export async function probeSandbox(): Promise<SandboxProbe> {
   return new Promise((resolve) => {
     execFile('bwrap', args, { timeout: 10_000 }, (error, _stdout, stderr) => {
       if (!error && stderr.trim() === '') resolve({ mode: 'bwrap' });
-      else resolve({ mode: 'remap', reason: stderr.trim() || String(error) });
+      else
+        resolve({
+          mode: 'remap',
+          reason: stderr.trim() || (error?.message ?? 'unexpected output'),
+        });
     });
   });
 }

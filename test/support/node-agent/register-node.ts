@@ -16,6 +16,7 @@ export interface NodeRegistration {
   readonly core: CoreV1Api;
   readonly coordination: CoordinationV1Api;
   readonly nodeName: string;
+  readonly labels: Readonly<Record<string, string>>;
   readonly port: number;
   readonly kubeletVersion: string;
   readonly log: (msg: string) => void;
@@ -30,12 +31,7 @@ export interface NodeRegistration {
  */
 export async function registerNode(o: NodeRegistration): Promise<() => void> {
   const since = new Date();
-  const labels = {
-    'kubernetes.io/hostname': o.nodeName,
-    'kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'node.kubernetes.io/instance-type': 'quickcd-node-agent',
-  };
+  const labels = { ...o.labels };
   let uid: string | undefined;
   try {
     uid = (await o.core.createNode({ body: { metadata: { name: o.nodeName, labels } } })).metadata

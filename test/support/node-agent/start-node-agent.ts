@@ -38,6 +38,10 @@ export interface NodeAgentOptions {
   /** Cap on terminationGracePeriodSeconds, so tests do not wait 30 s for SIGKILL. */
   maxGraceSeconds?: number;
   log?: (msg: string) => void;
+  /** Extra Node labels (Pods whose nodeSelector does not match the Node stay unscheduled). */
+  nodeLabels?: Readonly<Record<string, string>>;
+  /** Skip the probe and use this sandbox mode (tests of `remap`); default: bwrap when it works. */
+  sandbox?: SandboxMode;
 }
 
 export interface NodeAgent {
@@ -67,7 +71,7 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await mkdir(o.workDir, { recursive: true });
 
-  const probe = await probeSandbox();
+  const probe = o.sandbox ? { mode: o.sandbox, reason: 'asked for' } : await probeSandbox();
   if (probe.mode === 'remap') {
     log(
       `NODE AGENT SANDBOX: bubblewrap does not work here (${probe.reason ?? ''}); running ` +
@@ -97,8 +101,15 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
   } catch (e) {
     log(`cannot read the API server version: ${String(e)}`);
   }
+  const labels: Record<string, string> = {
+    'kubernetes.io/hostname': nodeName,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    ...o.nodeLabels,
+  };
   const stopHeartbeat = await registerNode({
     core,
+    labels,
     coordination: kubeConfig.makeApiClient(CoordinationV1Api),
     nodeName,
     port,
@@ -129,6 +140,14 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     const name = pod.metadata?.name ?? '';
     if (binding.has(uid)) return;
     binding.add(uid);
+    const mismatch = Object.entries(pod.spec?.nodeSelector ?? {}).find(([k, v]) => labels[k] !== v);
+    if (mismatch) {
+      // As kube-scheduler: no node fits, the Pod stays Pending (FailedScheduling).
+      log(
+        `pod ${namespace}/${name} not bound: nodeSelector ${mismatch[0]}=${mismatch[1]} does not match node ${nodeName}`,
+      );
+      return;
+    }
     core
       .createNamespacedPodBinding({
         namespace,
