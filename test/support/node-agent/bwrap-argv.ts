@@ -112,7 +112,7 @@ export function bwrapArgv(s: BwrapSandbox): string[] {
     if (hiding.some((d) => under(p, d))) bind({ hostPath: p, containerPath: p, readOnly: true });
   }
   if (s.binDir) bind({ hostPath: s.binDir, containerPath: BIN_MOUNT, readOnly: true });
-  const workingDir = posix.normalize(s.workingDir);
+  const workingDir = posix.normalize(s.workingDir).replace(/(.)\/+$/, '$1');
   if (workingDir !== '/') {
     parents(workingDir);
     args.push('--perms', '0755', '--dir', workingDir);
