@@ -5,6 +5,7 @@ import { BIN_MOUNT, bwrapArgv, type BindMount } from './bwrap-argv.js';
 import { containerArgv } from './container-command.js';
 import type { ContainerUser } from './container-user.js';
 import { hostEntries } from './host-entries.js';
+import { makeMountTargets } from './make-mount-targets.js';
 import { pathRewriter } from './path-rewriter.js';
 import { rebuiltDirs, resolveMountPoint } from './rebuilt-dirs.js';
 
@@ -107,19 +108,25 @@ export async function prepareLaunch(input: LaunchInput): Promise<ContainerLaunch
     const mountPoints = await Promise.all(input.mounts.map((m) => resolve(m.containerPath)));
     const tmPoint = await resolve(tmPath);
     const workPoint = await resolve(workingDir);
+    const volumeMounts = input.mounts.map((m, i) => ({
+      ...m,
+      containerPath: mountPoints[i]?.path ?? m.containerPath,
+    }));
+    const terminationMessage = {
+      hostPath: terminationMessageFile,
+      containerPath: tmPoint.path,
+      readOnly: false,
+    };
+    await makeMountTargets(
+      [...privateDirs, ...volumeMounts],
+      [...volumeMounts, terminationMessage],
+    );
     const args = bwrapArgv({
       hostRoot: await hostEntries('/'),
       rebuiltDirs: await rebuiltDirs([...mountPoints, tmPoint, workPoint]),
       privateDirs,
-      volumeMounts: input.mounts.map((m, i) => ({
-        ...m,
-        containerPath: mountPoints[i]?.path ?? m.containerPath,
-      })),
-      terminationMessage: {
-        hostPath: terminationMessageFile,
-        containerPath: tmPoint.path,
-        readOnly: false,
-      },
+      volumeMounts,
+      terminationMessage,
       neededHostPaths: input.neededHostPaths,
       ...(input.binDir ? { binDir: input.binDir } : {}),
       hostname: input.pod.metadata?.name ?? 'pod',
