@@ -2,18 +2,12 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, Watch, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startClusterWithNode, until, type ClusterWithNode } from './with-node.js';
 
 let c: ClusterWithNode;
 const namespace = 'default';
-
-beforeAll(async () => {
-  c = await startClusterWithNode();
-}, 120_000);
-afterAll(async () => {
-  await c?.stop();
-});
 
 const gone = (name: string): Promise<unknown> =>
   until(
@@ -74,7 +68,14 @@ const running = (name: string): Promise<V1Pod> =>
     (p) => p.status?.phase === 'Running',
   );
 
-describe('node agent: lifecycle on the real control plane', () => {
+describeCluster('node agent: lifecycle on the real control plane', {}, () => {
+  beforeAll(async () => {
+    c = await startClusterWithNode();
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
   it('graceful deletion: SIGTERM to the process group, final status reported, then the Pod object deleted', async () => {
     const host = await mkdtemp(join(tmpdir(), 'quickcd-graceful-'));
     const versions = await podVersions('graceful');

@@ -1,17 +1,11 @@
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startClusterWithNode, until, type ClusterWithNode } from './with-node.js';
 
 let c: ClusterWithNode;
 const namespace = 'default';
 const checkout = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
-
-beforeAll(async () => {
-  c = await startClusterWithNode();
-}, 120_000);
-afterAll(async () => {
-  await c?.stop();
-});
 
 const finished = (name: string): Promise<V1Pod> =>
   until(
@@ -29,7 +23,14 @@ const restricted = {
   capabilities: { drop: ['ALL'] },
 };
 
-describe('node agent: what a container sees', () => {
+describeCluster('node agent: what a container sees', {}, () => {
+  beforeAll(async () => {
+    c = await startClusterWithNode();
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
   it('env (value, $(VAR), valueFrom, envFrom, fieldRef, resourceFieldRef) and volumes at their real paths, as a non-root user', async () => {
     await c.core.createNamespacedConfigMap({
       namespace,
@@ -127,7 +128,7 @@ describe('node agent: what a container sees', () => {
     ]);
   });
 
-  it('in-cluster client-node and kubectl work unchanged with the service-account token (RBAC by a Role)', async () => {
+  it('in-cluster client-node, kubectl and helm work unchanged with the service-account token (RBAC by a Role)', async () => {
     const rbac = c.kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
       namespace,
@@ -179,6 +180,17 @@ describe('node agent: what a container sees', () => {
               securityContext: restricted,
               volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
             },
+            {
+              name: 'helm',
+              image: 'alpine/helm',
+              command: ['sh', '-c', 'helm list --short && echo helm-ok'],
+              env: [
+                { name: 'HOME', value: '/tmp' },
+                { name: 'HELM_DRIVER', value: 'configmap' },
+              ],
+              securityContext: restricted,
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
           ],
           volumes: [{ name: 'tmp', emptyDir: {} }],
         },
@@ -196,9 +208,16 @@ describe('node agent: what a container sees', () => {
       container: 'kubectl',
     });
     expect(pod.status?.phase, nodeOut + kubectlOut).toBe('Succeeded');
-    expect(nodeOut).toBe('kube-root-ca.crt,settings,visible\nsecrets 403\n');
-    expect(kubectlOut).toBe(
-      'ca.crt\nnamespace\ntoken\nconfigmap/kube-root-ca.crt\nconfigmap/settings\nconfigmap/visible\nno\n',
+    // (other tests of this file add ConfigMaps of their own)
+    expect(nodeOut).toMatch(/^kube-root-ca\.crt,(.+,)?visible\nsecrets 403\n$/);
+    const helmOut = await c.core.readNamespacedPodLog({
+      namespace,
+      name: 'in-cluster',
+      container: 'helm',
+    });
+    expect(helmOut).toBe('helm-ok\n');
+    expect(kubectlOut).toMatch(
+      /^ca\.crt\nnamespace\ntoken\nconfigmap\/kube-root-ca\.crt\n(.*\n)*configmap\/visible\nno\n$/,
     );
   });
 
@@ -228,6 +247,10 @@ describe('node agent: what a container sees', () => {
     expect(waiting.status?.phase).toBe('Pending');
     expect(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message).toBe(
       'secret "later" not found',
+    );
+    const logs = await c.kubectl('logs', 'needs-secret').catch((e: { stderr?: string }) => e);
+    expect(logs.stderr).toMatch(
+      /container "main" in pod "needs-secret" is waiting to start: CreateContainerConfigError/,
     );
     await c.core.createNamespacedSecret({
       namespace,

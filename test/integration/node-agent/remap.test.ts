@@ -1,19 +1,20 @@
 import { RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startClusterWithNode, until, type ClusterWithNode } from './with-node.js';
 
 // The fallback for machines where bubblewrap cannot make mount namespaces: forced here.
 let c: ClusterWithNode;
 const namespace = 'default';
 
-beforeAll(async () => {
-  c = await startClusterWithNode({ sandbox: 'remap' });
-}, 120_000);
-afterAll(async () => {
-  await c?.stop();
-});
+describeCluster('node agent in remap mode (no namespaces)', {}, () => {
+  beforeAll(async () => {
+    c = await startClusterWithNode({ sandbox: 'remap' });
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
 
-describe('node agent in remap mode (no namespaces)', () => {
   it('says so loudly and still runs a Job: paths rewritten, termination message, in-cluster kubectl through KUBECONFIG', async () => {
     expect(c.agent.sandbox).toBe('remap');
     expect(c.logs.join('\n')).toMatch(/REMAP mode/);

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
 import { jobManifest } from '../../../scheduler/kubernetes/job-manifest.js';
@@ -10,18 +11,18 @@ import { startClusterWithNode, until, type ClusterWithNode } from './with-node.j
 let c: ClusterWithNode;
 const namespace = 'cd';
 
-beforeAll(async () => {
-  c = await startClusterWithNode();
-}, 120_000);
-afterAll(async () => {
-  await c?.stop();
-});
-
 const HANDLERS = `import { on } from 'quickcd';
 on('PushEvent', async (payload) => { console.log('deploying', payload.ref); }, { name: 'deploy' });
 `;
 
-describe('node agent: a quickcd runner Job', () => {
+describeCluster('node agent: a quickcd runner Job', {}, () => {
+  beforeAll(async () => {
+    c = await startClusterWithNode();
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+  });
+
   it('runs quickcd runner as uid 1000 with a read-only root, and its result lands in the termination message', async () => {
     await c.core.createNamespace({
       body: {

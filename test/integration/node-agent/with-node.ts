@@ -2,17 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from '../../support/cluster/start-control-plane.js';
+import { nodeAgentOptionsFor } from '../../support/node-agent/node-agent-options-for.js';
 import {
   startNodeAgent,
   type NodeAgent,
   type NodeAgentOptions,
 } from '../../support/node-agent/start-node-agent.js';
-
-const checkout = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A real control plane with the node agent, and clients for the tests. */
 export interface ClusterWithNode {
@@ -33,17 +31,13 @@ export async function startClusterWithNode(
   const cp = await startControlPlane();
   const workDir = await mkdtemp(join(tmpdir(), 'quickcd-node-'));
   const logs: string[] = [];
-  const agent = await startNodeAgent({
-    kubeconfigPath: cp.kubeconfigPath,
-    workDir,
-    apiServer: { host: cp.host, port: cp.port },
-    tls: { certFile: cp.pki.kubeletCert, keyFile: cp.pki.kubeletKey, clientCaFile: cp.pki.caCert },
-    quickcdCommand: [process.execPath, join(checkout, 'bin', 'quickcd.js')],
-    binDir: cp.binDir,
-    maxGraceSeconds: 5,
-    log: (m) => logs.push(m),
-    ...options,
-  }).catch(async (e: unknown) => {
+  const agent = await startNodeAgent(
+    nodeAgentOptionsFor(cp, workDir, {
+      maxGraceSeconds: 5,
+      log: (m) => logs.push(m),
+      ...options,
+    }),
+  ).catch(async (e: unknown) => {
     await cp.stop();
     throw e;
   });

@@ -21,6 +21,8 @@ export interface PodWorker {
   readonly name: string;
   /** Names of its init containers and containers. */
   readonly containerNames: readonly string[];
+  /** The reason a container waits (`ContainerCreating`, `CreateContainerConfigError`, …). */
+  waitingReason(container: string): string | undefined;
   /** The Pod's output per container: its instances, oldest first (the last two). */
   readonly logs: ReadonlyMap<string, readonly ContainerLog[]>;
   /** The Pod changed in the API (a deletionTimestamp starts graceful termination). */
@@ -286,6 +288,7 @@ export function startPodWorker(ctx: NodeContext, first: V1Pod): PodWorker {
     namespace,
     name,
     containerNames: [...initSpecs, ...spec.containers].map((c) => c.name),
+    waitingReason: (c) => [...init, ...main].find((s) => s.name === c)?.state.waiting?.reason,
     logs,
     update(next) {
       pod = next;

@@ -15,7 +15,9 @@ export type LogLookup = (
   namespace: string,
   pod: string,
   container: string,
-) => { found: false; message: string } | { found: true; instances: readonly ContainerLog[] };
+) =>
+  | { found: false; message: string }
+  | { found: true; instances: readonly ContainerLog[]; waitingReason?: string };
 
 function options(q: URLSearchParams): LogOptions {
   const num = (k: string): number | undefined => {
@@ -110,7 +112,7 @@ export async function serveKubelet(o: {
           ? text(400, `previous terminated container "${container}" in pod "${pod}" not found`)
           : text(
               400,
-              `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`,
+              `container "${container}" in pod "${pod}" is waiting to start: ${found.waitingReason ?? 'ContainerCreating'}`,
             );
       }
       streamLog(

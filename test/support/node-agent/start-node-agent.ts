@@ -91,7 +91,8 @@ export async function startNodeAgent(o: NodeAgentOptions): Promise<NodeAgent> {
     if (!w.containerNames.includes(container)) {
       return { found: false, message: `container "${container}" is not valid for pod "${pod}"` };
     }
-    return { found: true, instances: [] };
+    const waitingReason = w.waitingReason(container);
+    return { found: true, instances: [], ...(waitingReason ? { waitingReason } : {}) };
   };
   const { server, port } = await serveKubelet({ ...o.tls, lookup });
 
