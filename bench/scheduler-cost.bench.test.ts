@@ -125,6 +125,7 @@ describe('scheduler cost', () => {
       core: kubeConfig.makeApiClient(CoreV1Api),
       namespace: 'cd',
       file: files.path('handlers.ts'),
+      scheduler: config.leaseName,
       log,
     });
     const repo = 'bench/events';

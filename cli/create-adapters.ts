@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { createFileStore } from '../scheduler/file-store.js';
@@ -8,7 +8,11 @@ import { createConfigMapStore } from '../scheduler/kubernetes/configmap-store.js
 import { createKubeConfig, type KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
 import { createJobExecutor } from '../scheduler/kubernetes/job-executor.js';
 import { createLeaseLeadership } from '../scheduler/kubernetes/lease-leadership.js';
-import { publishHandlers } from '../scheduler/kubernetes/publish-handlers.js';
+import { pruneHandlers } from '../scheduler/kubernetes/prune-handlers.js';
+import {
+  publishHandlers,
+  type PublishedHandlers,
+} from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
@@ -22,6 +26,7 @@ import type { Leadership } from '../scheduler/ports/leadership.js';
  */
 export function createAdapters(config: Config, log: Logger) {
   let target: KubeTarget | undefined;
+  let published: PublishedHandlers | undefined;
   const kube = () => {
     target ??= createKubeConfig(config);
     return target;
@@ -70,9 +75,29 @@ export function createAdapters(config: Config, log: Logger) {
         core: kubeConfig.makeApiClient(CoreV1Api),
         namespace,
         file: handlersFile,
+        scheduler: config.leaseName,
         log,
       });
+      published = handlers;
       return createJobExecutor({ kubeConfig, namespace, config, handlers, log });
+    },
+
+    /**
+     * Deletes the handlers ConfigMaps this scheduler published before that no Job mounts any
+     * more (Kubernetes executor, after executor() published the current one; the leader calls
+     * it with its other pruning). Nothing to do for the local executor.
+     */
+    async pruneExecutor(): Promise<void> {
+      if (config.executor === 'local' || published === undefined) return;
+      const { kubeConfig, namespace } = kube();
+      await pruneHandlers({
+        core: kubeConfig.makeApiClient(CoreV1Api),
+        batch: kubeConfig.makeApiClient(BatchV1Api),
+        namespace,
+        scheduler: config.leaseName,
+        current: published.name,
+        log,
+      });
     },
   };
 }

@@ -111,13 +111,17 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
           });
         }
       },
+      // Only the leader prunes: old events, and handlers ConfigMaps no Job mounts any more.
       prune: () =>
-        pruneEvents(store, {
-          retentionDays: config.retentionDays,
-          retentionCount: config.retentionCount,
-          now: systemClock.now(),
-          log,
-        }),
+        Promise.all([
+          pruneEvents(store, {
+            retentionDays: config.retentionDays,
+            retentionCount: config.retentionCount,
+            now: systemClock.now(),
+            log,
+          }),
+          adapters.pruneExecutor(),
+        ]),
     });
 
     const stop = new AbortController();

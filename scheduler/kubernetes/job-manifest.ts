@@ -40,6 +40,8 @@ export const HANDLERS_DIR = '/quickcd/handlers';
 export const SECRETS_DIR = '/quickcd/secrets';
 export const HOME_DIR = '/home/quickcd';
 export const TERMINATION_LOG = '/dev/termination-log';
+/** On a Job: the handlers ConfigMap it mounts (kept while the Job exists: prune-handlers.ts). */
+export const JOB_HANDLERS_ANNOTATION = 'quickcd.dev/handlers';
 const RUNNER_UID = 1000;
 
 /** The GitHub credentials the runner reads, by key of the GitHub Secret. */
@@ -139,7 +141,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
       name,
       namespace,
       labels,
-      annotations: { 'quickcd.dev/handlers': handlersConfigMap.name },
+      annotations: { [JOB_HANDLERS_ANNOTATION]: handlersConfigMap.name },
       ownerReferences: [
         {
           apiVersion: 'v1',

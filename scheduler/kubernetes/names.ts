@@ -11,6 +11,8 @@ export const LABEL = {
   eventId: 'quickcd.dev/event-id',
   lane: 'quickcd.dev/lane',
   attempt: 'quickcd.dev/attempt',
+  /** On a published handlers ConfigMap: the scheduler (its Lease name) that published it. */
+  scheduler: 'quickcd.dev/scheduler',
 } as const;
 
 export const MANAGED_BY = 'quickcd';
@@ -53,15 +55,20 @@ export function cursorConfigMapName(repo: string): string {
   return `${fit(repoPrefix(repo), MAX_NAME - '-cursor'.length, repo)}-cursor`;
 }
 
+/**
+ * `text` as a label value (≤63, `[A-Za-z0-9._-]`, alphanumeric at both ends); past 63
+ * characters shortened with a hash of `whole`, so distinct inputs stay distinct.
+ */
+export function labelValue(text: string, whole = text): string {
+  const value = text.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  if (value.length <= MAX_LABEL) return value;
+  const suffix = hash(whole, 8);
+  return `${value.slice(0, MAX_LABEL - suffix.length - 1).replace(/[^A-Za-z0-9]+$/, '')}-${suffix}`;
+}
+
 /** `<owner>.<repo>`, label-safe (≤63, alphanumeric at both ends). */
 export function repoLabel(repo: string): string {
-  const value = repo
-    .replace('/', '.')
-    .replace(/[^A-Za-z0-9._-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
-  if (value.length <= MAX_LABEL) return value;
-  const suffix = hash(repo, 8);
-  return `${value.slice(0, MAX_LABEL - suffix.length - 1).replace(/[^A-Za-z0-9]+$/, '')}-${suffix}`;
+  return labelValue(repo.replace('/', '.'), repo);
 }
 
 /**
@@ -78,7 +85,11 @@ export function jobName(repo: string, eventId: string, lane: Lane, attempt: numb
   return `${prefix.slice(0, room - short.length - 1).replace(/-+$/, '')}-${short}${suffix}`;
 }
 
-/** Content-addressed name of the published handlers ConfigMap. */
-export function handlersConfigMapName(content: string): string {
-  return `quickcd-handlers-${hash(content, 12)}`;
+/**
+ * Content-addressed name of the handlers ConfigMap `scheduler` (its Lease name) publishes. The
+ * scheduler is part of the hash, so two schedulers in one namespace with the same file never
+ * share (and never prune) each other's ConfigMap.
+ */
+export function handlersConfigMapName(content: string, scheduler: string): string {
+  return `quickcd-handlers-${hash(`${scheduler}\n${content}`, 12)}`;
 }

@@ -4,13 +4,15 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
-import { LABEL, MANAGED_BY, handlersConfigMapName } from './names.js';
+import { LABEL, MANAGED_BY, handlersConfigMapName, labelValue } from './names.js';
 
 export interface PublishHandlersOptions {
   readonly core: CoreV1Api;
   readonly namespace: string;
   /** The scheduler's handlers file. */
   readonly file: string;
+  /** Which scheduler publishes (its Lease name): labelled, so it prunes only its own. */
+  readonly scheduler: string;
   readonly log: Logger;
 }
 
@@ -23,10 +25,11 @@ export interface PublishedHandlers {
 /**
  * Publishes the handlers file as an immutable, content-addressed ConfigMap, so every Job runs
  * exactly the handlers the scheduler had when it launched it (a changed file is a new
- * ConfigMap). Publishing the same content again is a no-op.
+ * ConfigMap). Publishing the same content again is a no-op. Old ones are removed by
+ * pruneHandlers once no Job mounts them.
  */
 export async function publishHandlers(options: PublishHandlersOptions): Promise<PublishedHandlers> {
-  const { core, namespace, file, log } = options;
+  const { core, namespace, file, scheduler, log } = options;
   let content: string;
   try {
     content = await readFile(file, 'utf8');
@@ -38,12 +41,19 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
     );
   }
   const key = basename(file);
-  const name = handlersConfigMapName(content);
+  const name = handlersConfigMapName(content, scheduler);
   try {
     await core.createNamespacedConfigMap({
       namespace,
       body: {
-        metadata: { name, labels: { [LABEL.managedBy]: MANAGED_BY, [LABEL.kind]: 'handlers' } },
+        metadata: {
+          name,
+          labels: {
+            [LABEL.managedBy]: MANAGED_BY,
+            [LABEL.kind]: 'handlers',
+            [LABEL.scheduler]: labelValue(scheduler),
+          },
+        },
         immutable: true,
         data: { [key]: content },
       },

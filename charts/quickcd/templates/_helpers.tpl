@@ -42,9 +42,32 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
-{{/* The handler Jobs' ServiceAccount. */}}
+{{/*
+The handler Jobs' ServiceAccount (QUICKCD_RUNNER_SERVICE_ACCOUNT): by default <fullname>-runner,
+so two releases in one namespace never share it.
+*/}}
 {{- define "quickcd.runnerServiceAccountName" -}}
-{{- default "quickcd-runner" .Values.runner.serviceAccount.name }}
+{{- if .Values.runner.serviceAccount.create }}
+{{- default (printf "%s-runner" (include "quickcd.fullname" .) | trunc 63 | trimSuffix "-") .Values.runner.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.runner.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The runner Role and RoleBinding exist only with rules, bound to the ServiceAccount the chart creates. */}}
+{{- define "quickcd.runnerRbac" -}}
+{{- if and .Values.runner.rbac.rules (not .Values.runner.serviceAccount.create) }}
+{{- fail "runner.rbac.rules: the chart binds these rules to the runner ServiceAccount it creates, but runner.serviceAccount.create is false; set it to true, or bind the rules to your ServiceAccount yourself and leave runner.rbac.rules empty" }}
+{{- end }}
+{{- if and .Values.runner.rbac.extraNamespaces (not .Values.runner.rbac.rules) }}
+{{- fail "runner.rbac.extraNamespaces: grants runner.rbac.rules in other namespaces, but runner.rbac.rules is empty" }}
+{{- end }}
+{{- if .Values.runner.rbac.rules }}true{{ end }}
+{{- end }}
+
+{{/* The leader-election Lease (QUICKCD_LEASE_NAME): one per release, shared by its replicas. */}}
+{{- define "quickcd.leaseName" -}}
+{{- include "quickcd.fullname" . }}
 {{- end }}
 
 {{/* The scheduler image. */}}

@@ -59,7 +59,7 @@ beforeAll(async () => {
     body: { metadata: { name: 'deploy' }, stringData: { DEPLOY_TOKEN: 'deploy-s3cret-value' } },
   });
   const f = writeFiles({ 'handlers.ts': HANDLERS });
-  handlers = await publishHandlers({ core, namespace, file: f.path('handlers.ts'), log });
+  handlers = await publishHandlers({ core, namespace, file: f.path('handlers.ts'), scheduler: 'quickcd-scheduler', log });
 });
 afterAll(async () => server?.close());
 
@@ -129,7 +129,7 @@ describe('Kubernetes Job executor', () => {
       data: { 'handlers.ts': HANDLERS },
     });
     const f = writeFiles({ 'handlers.ts': HANDLERS });
-    expect(await publishHandlers({ core, namespace, file: f.path('handlers.ts'), log })).toEqual(
+    expect(await publishHandlers({ core, namespace, file: f.path('handlers.ts'), scheduler: 'quickcd-scheduler', log })).toEqual(
       handlers,
     );
   });

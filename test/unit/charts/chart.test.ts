@@ -100,7 +100,10 @@ describe('values.yaml', () => {
   it("defaults agree with quickcd's own defaults", () => {
     const defaults = loadConfig({});
     expect(values.github.existingSecret).toBe(defaults.githubSecret);
-    expect(values.runner.serviceAccount.name).toBe(defaults.runnerServiceAccount);
+    // runner.serviceAccount.name: '' is <fullname>-runner, which for release "quickcd" is
+    // quickcd's default (test/integration/helm/chart-options.test.ts renders it with helm)
+    expect(values.runner.serviceAccount.name).toBe('');
+    expect(defaults.runnerServiceAccount).toBe('quickcd-runner');
     expect(`${values.image.repository}:${values.runner.image.flavour}`).toBe(defaults.runnerImage);
     expect(values.githubUrl).toBe(defaults.githubUrl);
     expect(values.pollInterval).toBe(defaults.pollInterval);
@@ -273,45 +276,9 @@ describe('deployment.yaml', () => {
   });
 });
 
+// The Roles and RoleBindings as helm renders them: test/integration/helm (role.test.ts,
+// chart-options.test.ts).
 describe('RBAC', () => {
-  const roles = skeletonDocuments('role.yaml');
-  const scheduler = roles.find((r) => (r.metadata as Obj).name === `${TPL}-scheduler`) as Obj;
-
-  it('grants the scheduler exactly what it uses, in its namespace', () => {
-    expect(scheduler.kind).toBe('Role');
-    const grants = (scheduler.rules as Obj[]).flatMap((rule) =>
-      (rule.resources as string[]).map((resource) => ({
-        resource: `${(rule.apiGroups as string[]).join()}/${resource}`,
-        verbs: [...(rule.verbs as string[])].sort(),
-      })),
-    );
-    expect(grants.sort((a, b) => a.resource.localeCompare(b.resource))).toEqual([
-      {
-        resource: '/configmaps',
-        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-      },
-      { resource: '/pods', verbs: ['get', 'list', 'watch'] },
-      { resource: '/pods/log', verbs: ['get'] },
-      { resource: 'batch/jobs', verbs: ['create', 'delete', 'get', 'list', 'watch'] },
-      { resource: 'coordination.k8s.io/leases', verbs: ['create', 'get', 'update'] },
-    ]);
-  });
-
-  it("gives the runner only the user's rules, bound to the runner ServiceAccount", () => {
-    const runner = roles.find((r) => (r.metadata as Obj).name === `${TPL}-runner`) as Obj;
-    expect(runner.rules).toBe(TPL);
-    expect(readTemplate('role.yaml')).toContain('.Values.runner.rbac.rules');
-    expect(values.runner.rbac.rules).toEqual([]);
-    const bindings = skeletonDocuments('rolebinding.yaml') as Obj[];
-    expect(bindings.map((b) => [b.metadata.name, b.roleRef.name])).toEqual([
-      [`${TPL}-scheduler`, `${TPL}-scheduler`],
-      [`${TPL}-runner`, `${TPL}-runner`],
-    ]);
-    expect(readTemplate('rolebinding.yaml')).toContain(
-      'include "quickcd.runnerServiceAccountName"',
-    );
-  });
-
   it("does not mount the runner ServiceAccount's token by default", () => {
     const [schedulerSa, runnerSa] = skeletonDocuments('serviceaccount.yaml') as Obj[];
     expect(schedulerSa?.automountServiceAccountToken).toBe(true);
@@ -324,16 +291,6 @@ describe('RBAC', () => {
 });
 
 describe('other templates', () => {
-  it('creates the GitHub Secret only when a token is given', () => {
-    const secret = readTemplate('secret.yaml');
-    expect(secret.trimStart().startsWith('{{- if .Values.github.token }}')).toBe(true);
-    expect(skeletonDocuments('secret.yaml')[0]).toMatchObject({
-      kind: 'Secret',
-      metadata: { name: TPL },
-      data: { token: TPL },
-    });
-  });
-
   it('creates the handlers ConfigMap only from inline content', () => {
     const configMap = readTemplate('configmap-handlers.yaml');
     expect(configMap.trimStart().startsWith('{{- if .Values.handlers.content }}')).toBe(true);

@@ -56,7 +56,7 @@ function build(
       uid: 'uid-123',
       gzip: options.gzip ?? false,
     },
-    handlersConfigMap: { name: handlersConfigMapName('x'), file: 'pipeline.ts' },
+    handlersConfigMap: { name: handlersConfigMapName('x', 'quickcd-scheduler'), file: 'pipeline.ts' },
     config: loadConfig({ QUICKCD_CLUSTER_ID: 'prod/eu/one', ...options.env }),
   });
   return { job, spec, name };
@@ -148,7 +148,7 @@ describe('jobManifest', () => {
       items: [{ key: 'event.json', path: 'event.json' }],
     });
     expect(volumes.find((v) => v.name === 'handlers')?.configMap?.name).toBe(
-      handlersConfigMapName('x'),
+      handlersConfigMapName('x', 'quickcd-scheduler'),
     );
     const mounts = Object.fromEntries((c?.volumeMounts ?? []).map((m) => [m.mountPath, m]));
     expect(mounts['/quickcd/event']?.readOnly).toBe(true);

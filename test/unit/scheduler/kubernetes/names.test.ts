@@ -5,6 +5,7 @@ import {
   dnsSafe,
   eventConfigMapName,
   handlersConfigMapName,
+  labelValue,
   jobName,
   repoLabel,
 } from '../../../../scheduler/kubernetes/names.js';
@@ -69,11 +70,21 @@ describe('Kubernetes names', () => {
     );
   });
 
-  it('addresses the handlers ConfigMap by content', () => {
-    const a = handlersConfigMapName('on("PushEvent", …)');
-    expect(a).toBe(handlersConfigMapName('on("PushEvent", …)'));
-    expect(a).not.toBe(handlersConfigMapName('on("PushEvent", …);'));
+  it('addresses the handlers ConfigMap by content and scheduler', () => {
+    const a = handlersConfigMapName('on("PushEvent", …)', 'quickcd-scheduler');
+    expect(a).toBe(handlersConfigMapName('on("PushEvent", …)', 'quickcd-scheduler'));
+    expect(a).not.toBe(handlersConfigMapName('on("PushEvent", …);', 'quickcd-scheduler'));
+    // two schedulers in one namespace with the same file: two ConfigMaps, pruned apart
+    expect(a).not.toBe(handlersConfigMapName('on("PushEvent", …)', 'other-quickcd'));
     expect(a).toMatch(/^quickcd-handlers-[0-9a-f]{12}$/);
+  });
+
+  it('makes any text a label value, long ones shortened with a hash', () => {
+    expect(labelValue('quickcd-scheduler')).toBe('quickcd-scheduler');
+    const long = `${'a'.repeat(70)}.example`;
+    expect(labelValue(long)).toMatch(/^[a-z]{54}-[0-9a-f]{8}$/);
+    expect(labelValue(long)).not.toBe(labelValue(`${long}x`));
+    expect(labelValue('-x/y-')).toBe('x-y');
   });
 
   it('uses valid label keys', () => {
