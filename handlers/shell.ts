@@ -1,5 +1,7 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { finished } from 'node:stream/promises';
 import { CommandError } from './command-error.js';
+import { commandGroups } from './command-groups.js';
 import { buildCommand } from './shell-quote.js';
 
 export interface ShellOptions {
@@ -59,6 +61,7 @@ export function createShell(defaults: ShellOptions = {}, hooks: ShellHooks = {})
 }
 
 const KILL_GRACE_MS = 3000;
+const DRAIN_MS = 1000;
 
 async function runCommand(
   command: string,
@@ -111,20 +114,24 @@ async function runCommand(
   );
   hooks.signal?.addEventListener('abort', killGroup, { once: true });
 
+  commandGroups.add(child.pid ?? -1);
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
     (resolve) => {
       child.on('error', (error) => {
         stderr += String(error.message);
         resolve([127, null]);
       });
-      child.on('close', (code, sig) => resolve([code, sig]));
+      // 'exit', not 'close': a background job (`sleep 1000 &`) holds the pipes open forever.
+      child.on('exit', (code, sig) => resolve([code, sig]));
     },
   );
   clearTimeout(timeout);
   hooks.signal?.removeEventListener('abort', killGroup);
   // The shell is gone; make sure nothing it left in its group lives on.
   signalGroup(child.pid, 'SIGKILL');
+  commandGroups.delete(child.pid ?? -1);
   if (killTimer) clearTimeout(killTimer);
+  await outputDrained(child);
 
   const result: CommandResult = {
     command,
@@ -138,6 +145,18 @@ async function runCommand(
   await hooks.onEnd?.(result);
   if (exitCode !== 0) throw new CommandError(result);
   return stdout.trim();
+}
+
+/** Waits until the output pipes are read to their end, or a moment when something escaped the group. */
+async function outputDrained(child: ChildProcess): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+  await Promise.race([
+    Promise.all(
+      streams.map((s) => (s.readableEnded || s.destroyed ? Promise.resolve() : finished(s))),
+    ),
+    new Promise((r) => setTimeout(r, DRAIN_MS).unref()),
+  ]).catch(() => {});
+  for (const s of streams) s.destroy();
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

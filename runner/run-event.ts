@@ -15,6 +15,7 @@ import {
   type Registry,
 } from '../handlers/registry.js';
 import { createHandlerContext } from './create-handler-context.js';
+import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { createLineWriter } from './line-writer.js';
 import type { Reporter } from './reporter.js';
 
@@ -79,7 +80,7 @@ async function runHandler(
   const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
   options.signal?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(
-    () => controller.abort(new Error(`timed out after ${timeoutSeconds}s (timeoutSeconds)`)),
+    () => controller.abort(new HandlerTimeoutError(handler.name, timeoutSeconds)),
     timeoutSeconds * 1000,
   );
   const workdir = await mkdtemp(join(options.workRoot ?? tmpdir(), 'quickcd-'));

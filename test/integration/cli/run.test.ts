@@ -154,7 +154,7 @@ on('PushEvent', async (p, ctx) => { await ctx.sh\`sleep 1000\`; }, { name: 'slow
       f.path('handlers.ts'),
     ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✘ slow failed .*timed out after 1s/);
+    expect(r.stdout).toMatch(/✘ slow failed .*timed out after 1 s/);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
