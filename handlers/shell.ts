@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { finished } from 'node:stream/promises';
+import { callerFrames, type SourceLocation } from './caller-location.js';
 import { CommandError } from './command-error.js';
 import { commandGroups } from './command-groups.js';
 import { buildCommand } from './shell-quote.js';
@@ -53,7 +54,8 @@ export function createShell(defaults: ShellOptions = {}, hooks: ShellHooks = {})
     const tagged = typeof first !== 'string';
     const command = tagged ? buildCommand(first, rest) : first;
     const options = tagged ? defaults : { ...defaults, ...(rest[0] as ShellOptions | undefined) };
-    return runCommand(command, options, hooks);
+    // Captured now, while the caller is on the stack: a failure then points at its line.
+    return runCommand(command, options, hooks, callerFrames());
   };
   return Object.assign(run, {
     with: (options: ShellOptions) => createShell({ ...defaults, ...options }, hooks),
@@ -67,9 +69,11 @@ async function runCommand(
   command: string,
   options: ShellOptions,
   hooks: ShellHooks,
+  calledFrom: readonly SourceLocation[],
 ): Promise<string> {
   if (hooks.signal?.aborted) {
     throw new CommandError({
+      calledFrom,
       command,
       exitCode: null,
       signal: 'SIGTERM',
@@ -143,7 +147,7 @@ async function runCommand(
     durationMs: Date.now() - started,
   };
   await hooks.onEnd?.(result);
-  if (exitCode !== 0) throw new CommandError(result);
+  if (exitCode !== 0) throw new CommandError({ ...result, calledFrom });
   return stdout.trim();
 }
 

@@ -4,8 +4,9 @@ import { commandGroups } from '../handlers/command-groups.js';
 export interface KillLeftoverOptions {
   /**
    * Also kill the other members of this process's own group, except its ancestors (the
-   * wrapper that records the exit status). Right for `quickcd runner`, which owns its group
-   * in a Job or under the local executor; not for `quickcd run` in a terminal pipeline.
+   * wrapper that records the exit status), when this process or its parent leads the group.
+   * Right for `quickcd runner`, which owns its group in a Job or under the local executor;
+   * not for `quickcd run` in a terminal pipeline.
    */
   readonly ownGroup: boolean;
 }
@@ -31,9 +32,12 @@ export function killLeftoverProcesses(options: KillLeftoverOptions): number[] {
     ancestors.add(pid);
   }
   const ownGroup = table.get(self)?.pgrp;
+  // The group is the run's own only when this process or its launcher leads it (a Job's
+  // container, the local executor's wrapper), not when it was started inside a larger job.
+  const ours = options.ownGroup && (ownGroup === self || ownGroup === table.get(self)?.ppid);
   for (const [pid, info] of table) {
     if (pid === self || ancestors.has(pid)) continue;
-    const inGroup = options.ownGroup && info.pgrp === ownGroup;
+    const inGroup = ours && info.pgrp === ownGroup;
     if ((inGroup || descends(pid, self, table)) && signal(pid)) killed.push(pid);
   }
   return killed;

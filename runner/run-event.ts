@@ -17,6 +17,8 @@ import {
 import { createHandlerContext } from './create-handler-context.js';
 import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { createLineWriter } from './line-writer.js';
+import { formatLocation, userFrames } from '../handlers/caller-location.js';
+import { CommandError } from '../handlers/command-error.js';
 import type { Reporter } from './reporter.js';
 
 export interface RunEventOptions {
@@ -123,9 +125,10 @@ async function runHandler(
     process.chdir(previousCwd);
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onStop);
-    await options.reporter.flush();
-    await rm(workdir, { recursive: true, force: true }).catch(() => {});
   }
+  const location = error === undefined ? undefined : locationOf(error);
+  await options.reporter.flush();
+  await rm(workdir, { recursive: true, force: true }).catch(() => {});
   const durationMs = Date.now() - started;
   if (error === undefined) {
     options.write(`✔ ${handler.name} succeeded in ${(durationMs / 1000).toFixed(1)}s\n`);
@@ -133,9 +136,22 @@ async function runHandler(
     return { name: handler.name, lane: laneOf(handler), ok: true, durationMs };
   }
   const message = errorMessage(error);
-  options.write(`✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n`);
-  log.error({ durationMs, err: error }, 'handler failed');
+  options.write(
+    `✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n` +
+      (location ? `  at ${location}\n` : ''),
+  );
+  // Said once, above, for people; the stack only for those who ask (--log-level debug).
+  log.info({ durationMs, error: message, location }, 'handler failed');
+  log.debug({ err: error }, 'handler failure details');
   return { name: handler.name, lane: laneOf(handler), ok: false, durationMs, error: message };
+}
+
+/** Where in the handler's code the error comes from (source-mapped), when it says. */
+function locationOf(error: unknown): string | undefined {
+  if (error instanceof HandlerTimeoutError) return undefined;
+  if (error instanceof CommandError) return error.location;
+  const frame = userFrames(error instanceof Error ? error.stack : undefined)[0];
+  return frame && formatLocation(frame);
 }
 
 function toError(reason: unknown): Error {

@@ -140,7 +140,7 @@ describe('jobManifest', () => {
     ]);
     expect(c).toMatchObject({
       terminationMessagePath: '/dev/termination-log',
-      terminationMessagePolicy: 'File',
+      terminationMessagePolicy: 'FallbackToLogsOnError',
     });
     const volumes = podSpec(job)?.volumes ?? [];
     expect(volumes.find((v) => v.name === 'event')?.configMap).toEqual({
