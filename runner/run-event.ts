@@ -17,6 +17,7 @@ import {
 import { createHandlerContext } from './create-handler-context.js';
 import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { createLineWriter } from './line-writer.js';
+import { trackHandlerReports } from './track-handler-reports.js';
 import { formatLocation, userFrames } from '../handlers/caller-location.js';
 import { CommandError } from '../handlers/command-error.js';
 import type { Reporter } from './reporter.js';
@@ -92,6 +93,7 @@ async function runHandler(
 
   // Command output streams line by line, so the redaction in `write` sees whole secrets.
   const output = createLineWriter(options.write, (text) => text);
+  const reports = trackHandlerReports(options.reporter);
   // Handlers run one at a time, so the work directory can be the process's cwd too.
   const previousCwd = process.cwd();
   process.chdir(workdir);
@@ -100,7 +102,7 @@ async function runHandler(
     const ctx = createHandlerContext({
       event: options.event,
       handler: handler.name,
-      reporter: options.reporter,
+      reporter: reports.reporter,
       github: options.github,
       env: options.env,
       workdir,
@@ -127,6 +129,14 @@ async function runHandler(
     options.signal?.removeEventListener('abort', onStop);
   }
   const location = error === undefined ? undefined : locationOf(error);
+  if (error !== undefined) {
+    await reports.reportFailure({
+      handler: handler.name,
+      error,
+      interrupted: error instanceof HandlerTimeoutError || options.signal?.aborted === true,
+      location,
+    });
+  }
   await options.reporter.flush();
   await rm(workdir, { recursive: true, force: true }).catch(() => {});
   const durationMs = Date.now() - started;
