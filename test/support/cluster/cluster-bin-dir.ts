@@ -1,16 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** test/cluster/build, found from this module wherever it runs (source, or a bundle in the repo). */
-function buildScript(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'test', 'cluster', 'build');
-    if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) throw new ClusterUnavailableError('test/cluster/build not found');
-  }
-}
+import { join } from 'node:path';
+import { repoRoot } from '../repo-root.js';
 
 /** The binaries test/cluster/build provides. */
 export const CLUSTER_BINARIES = [
@@ -41,7 +31,7 @@ export function clusterBinDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.QUICKCD_CLUSTER_BIN_DIR) return env.QUICKCD_CLUSTER_BIN_DIR;
   if (cached !== undefined) return cached;
   try {
-    cached = execFileSync(buildScript(), ['--print-bin-dir'], {
+    cached = execFileSync(join(repoRoot(), 'test', 'cluster', 'build'), ['--print-bin-dir'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     }).trim();

@@ -15,11 +15,18 @@ import {
   type ControlPlane,
   type StartControlPlaneOptions,
 } from './start-control-plane.js';
+import { nodeAgentOptionsFor } from '../node-agent/node-agent-options-for.js';
+import { startNodeAgent, type NodeAgent } from '../node-agent/start-node-agent.js';
 import { writeKubeconfig } from './write-kubeconfig.js';
 
 const execFileAsync = promisify(execFile);
 
-export type StartTestClusterOptions = StartControlPlaneOptions;
+export interface StartTestClusterOptions extends StartControlPlaneOptions {
+  /** Run the node agent, so Pods run (default true). */
+  node?: boolean;
+  /** Cap on Pods' terminationGracePeriodSeconds (default 5). */
+  maxGraceSeconds?: number;
+}
 
 /** The output of a kubectl or helm command. */
 export interface CommandResult {
@@ -36,6 +43,10 @@ export interface CommandResult {
 export interface TestCluster {
   readonly controlPlane: ControlPlane;
   readonly proxy: FaultProxy;
+  /** The node agent (undefined with `node: false`); Pods reach the API server through the proxy. */
+  readonly node: NodeAgent | undefined;
+  /** What the node agent logged. */
+  readonly nodeLog: string[];
   /** The API server through the proxy. */
   readonly server: string;
   /** Admin kubeconfig through the proxy. */
@@ -95,8 +106,19 @@ export async function startTestCluster(
   const controlPlane = await startControlPlane(options);
   const { pki, binDir } = controlPlane;
   let proxy: FaultProxy | undefined;
+  let node: NodeAgent | undefined;
+  const nodeLog: string[] = [];
   try {
     proxy = await startFaultProxy({ upstream: controlPlane.server, pki });
+    if (options.node !== false) {
+      node = await startNodeAgent(
+        nodeAgentOptionsFor(controlPlane, join(controlPlane.dir, 'node'), {
+          apiServer: { host: '127.0.0.1', port: proxy.port },
+          maxGraceSeconds: options.maxGraceSeconds ?? 5,
+          log: (m) => nodeLog.push(m),
+        }),
+      );
+    }
     const kubeconfigPath = join(controlPlane.dir, 'proxy-admin.kubeconfig');
     await writeKubeconfig(kubeconfigPath, {
       server: proxy.url,
@@ -125,6 +147,8 @@ export async function startTestCluster(
     return {
       controlPlane,
       proxy: p,
+      node,
+      nodeLog,
       server: p.url,
       kubeconfigPath,
       binDir,
@@ -183,11 +207,13 @@ export async function startTestCluster(
       kubectl: (args, env) => runTool(join(binDir, 'kubectl'), args, toolEnv(env)),
       helm: (args, env) => runTool(join(binDir, 'helm'), args, toolEnv(env)),
       async stop() {
+        await node?.stop();
         await p.close();
         await controlPlane.stop();
       },
     };
   } catch (e) {
+    await node?.stop();
     await proxy?.close();
     await controlPlane.stop();
     throw e;

@@ -1,10 +1,7 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../repo-root.js';
 import type { ControlPlane } from '../cluster/start-control-plane.js';
 import type { NodeAgentOptions } from './start-node-agent.js';
-
-/** This checkout (where bin/quickcd.js lives). */
-const CHECKOUT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /**
  * The node agent's options for a control plane from startControlPlane: its admin kubeconfig,
@@ -22,7 +19,7 @@ export function nodeAgentOptionsFor(
     workDir,
     apiServer: { host: cp.host, port: cp.port },
     tls: { certFile: cp.pki.kubeletCert, keyFile: cp.pki.kubeletKey, clientCaFile: cp.pki.caCert },
-    quickcdCommand: [process.execPath, join(CHECKOUT, 'bin', 'quickcd.js')],
+    quickcdCommand: [process.execPath, join(repoRoot(), 'bin', 'quickcd.js')],
     binDir: cp.binDir,
     ...more,
   };
