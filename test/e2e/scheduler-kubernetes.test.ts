@@ -1,163 +1,162 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { BatchV1Api, CoreV1Api, type V1ConfigMap, type V1Job } from '@kubernetes/client-node';
-import { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LABEL } from '../../scheduler/kubernetes/names.js';
+import { describeCluster } from '../support/cluster/describe-cluster.js';
+import { startTestCluster, type TestCluster } from '../support/cluster/start-test-cluster.js';
 import { eventually } from '../support/eventually.js';
-import { tempDir } from '../support/fixtures.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
-import { startKubeServer, type KubeTestServer } from '../support/kube-server/index.js';
 import { runCli } from '../support/run-cli.js';
-import { startSchedulerProcess, type SchedulerProcess } from '../support/scheduler-process.js';
+import { helmQuickcd, schedulerLogs, schedulerPid, schedulerPods } from './support/helm-quickcd.js';
 
 /**
- * The real scheduler process with its Kubernetes adapters (ConfigMap store, Job executor, Lease)
- * against the Kubernetes API test server — or a real cluster when QUICKCD_E2E_KUBECONFIG is set
- * (see the README) — and the GitHub API test server.
+ * The whole path on the real control plane: the GitHub API test server → the scheduler
+ * installed by the real helm, running as a Pod with the chart's ServiceAccount (RBAC enforced
+ * by kube-apiserver) → event ConfigMaps → one Job per event, run by the node agent under
+ * PodSecurity `restricted` → comments on the GitHub test server → events handled.
  */
-const REAL = process.env.QUICKCD_E2E_KUBECONFIG;
-const execFileP = promisify(execFile);
-const kubectl = await execFileP('kubectl', ['version', '--client'])
-  .then(() => true)
-  .catch(() => false);
-if (!kubectl)
-  console.warn('kubectl not found on PATH: the kubectl checks of the e2e suite are skipped');
 
-// Behaviour is chosen by the pushed ref, so that it works in a Pod of a real cluster too.
+// Behaviour is chosen by the pushed ref.
 const HANDLERS = `import { on } from 'quickcd';
 on('PushEvent', async (p, ctx) => {
   const log = ctx.commitLogger(p.head);
   const sh = ctx.loggingShell(log);
   await sh\`echo deploying \${ctx.event.id}\`;
-  if (p.ref === 'refs/heads/slow') await sh\`sleep 6\`;
+  if (p.ref === 'refs/heads/slow') await sh\`sleep 8\`;
   if (p.ref === 'refs/heads/fail') throw new Error('deploy broke');
-}, { name: 'deploy' });
+}, { name: 'deploy', filter: (p) => p.ref !== 'refs/heads/hang' });
+on('PushEvent', async (_p, ctx) => {
+  await ctx.sh\`echo hanging; sleep 300\`;
+}, { name: 'hang', timeoutSeconds: 3, filter: (p) => p.ref === 'refs/heads/hang' });
 `;
 
 const SHA = 'beef'.padEnd(40, '0');
 let github: GitHubTestServer;
-let kube: KubeTestServer | undefined;
-let kubeconfigPath: string;
-let namespace: string;
-let core: CoreV1Api;
-let batch: BatchV1Api;
-let dir: string;
-let repo: string;
-let run = 0;
-const processes: SchedulerProcess[] = [];
+let cluster: TestCluster;
+let namespaces = 0;
 
 beforeAll(async () => {
-  github = await startGitHubServer({
-    pollInterval: 1,
-    ...(REAL ? { host: '0.0.0.0' } : {}),
-  });
-});
+  github = await startGitHubServer({ pollInterval: 1 });
+  cluster = await startTestCluster();
+}, 120_000);
 afterAll(async () => {
-  await github.close();
+  await cluster?.stop();
+  await github?.close();
 });
 
-async function setUp(): Promise<void> {
-  dir = tempDir('quickcd-e2e-kube-');
-  writeFileSync(join(dir, 'handlers.ts'), HANDLERS);
-  repo = `acme/e2e-${process.pid}-${++run}`;
-  if (REAL) {
-    kubeconfigPath = REAL;
-    namespace = process.env.QUICKCD_E2E_NAMESPACE ?? 'quickcd-e2e';
-  } else {
-    namespace = 'cd';
-    kubeconfigPath = join(dir, 'kubeconfig');
-    kube = await startKubeServer({ namespace, kubeconfigPath });
-  }
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  kc.setCurrentContext(kc.getCurrentContext());
-  core = kc.makeApiClient(CoreV1Api);
-  batch = kc.makeApiClient(BatchV1Api);
-  await core
-    .createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'quickcd-github' }, stringData: { token: github.token } },
-    })
-    .catch(() => undefined); // exists (real cluster)
+interface Install {
+  namespace: string;
+  repo: string;
+  core: CoreV1Api;
+  batch: BatchV1Api;
 }
 
-afterEach(async () => {
-  for (const p of processes.splice(0)) await p.stop('SIGKILL');
-  await kube?.close();
-  kube = undefined;
-});
+/** A namespace (PodSecurity restricted) with quickcd installed by helm for a new repository. */
+async function install(values: Record<string, unknown> = {}): Promise<Install> {
+  const namespace = `e2e-${++namespaces}`;
+  const repo = `acme/e2e-${namespaces}`;
+  await cluster.createNamespace(namespace, 'restricted');
+  await helmQuickcd(cluster, namespace, {
+    repos: [repo],
+    githubUrl: github.url,
+    github: { token: github.token },
+    clusterId: 'test/kube/e2e',
+    pollInterval: 1,
+    retry: { baseSeconds: 1 },
+    handlers: { content: HANDLERS },
+    extraEnv: [
+      { name: 'QUICKCD_COMMENT_INTERVAL', value: '0' },
+      { name: 'QUICKCD_LEASE_DURATION', value: '4' },
+      { name: 'QUICKCD_LOG_LEVEL', value: 'debug' },
+      { name: 'QUICKCD_LOG_FORMAT', value: 'json' },
+    ],
+    ...values,
+  });
+  const i = {
+    namespace,
+    repo,
+    core: cluster.admin.makeApiClient(CoreV1Api),
+    batch: cluster.admin.makeApiClient(BatchV1Api),
+  };
+  await waitForLog(i, 'polled');
+  return i;
+}
 
-function start(identity = 'one'): SchedulerProcess {
-  const githubUrl = REAL
-    ? github.url.replace('0.0.0.0', process.env.QUICKCD_E2E_GITHUB_HOST ?? '127.0.0.1')
-    : github.url;
-  const p = startSchedulerProcess(
-    ['--handlers', join(dir, 'handlers.ts'), '--kubeconfig', kubeconfigPath],
-    {
-      QUICKCD_NAMESPACE: namespace,
-      QUICKCD_GITHUB_URL: githubUrl,
-      QUICKCD_GITHUB_TOKEN: github.token,
-      QUICKCD_REPO: repo,
-      QUICKCD_POLL_INTERVAL: '1',
-      QUICKCD_RETRY_BASE_SECONDS: '1',
-      QUICKCD_COMMENT_INTERVAL: '0',
-      QUICKCD_CLUSTER_ID: 'test/kube/e2e',
-      QUICKCD_LEASE_NAME: `quickcd-${repo.split('/')[1]}`,
-      QUICKCD_LEASE_DURATION: '3',
-      QUICKCD_IDENTITY: identity,
-      ...(process.env.QUICKCD_E2E_RUNNER_IMAGE
-        ? { QUICKCD_RUNNER_IMAGE: process.env.QUICKCD_E2E_RUNNER_IMAGE }
-        : {}),
+/** Waits until some scheduler Pod of the release logged `msg` (with `fields`). */
+async function waitForLog(
+  i: Install,
+  msg: string,
+  fields: Record<string, unknown> = {},
+  timeoutMs = 60_000,
+): Promise<string> {
+  return eventually(
+    async () => {
+      for (const pod of await schedulerPods(cluster, i.namespace)) {
+        const name = pod.metadata?.name ?? '';
+        const lines = await schedulerLogs(cluster, i.namespace, name);
+        const hit = lines.some(
+          (l) => l.msg === msg && Object.entries(fields).every(([k, v]) => l[k] === v),
+        );
+        if (hit) return name;
+      }
+      return undefined;
     },
+    `a scheduler logged "${msg}"`,
+    timeoutMs,
   );
-  processes.push(p);
-  return p;
 }
 
-const pushEvent = (ref = 'refs/heads/main') =>
-  github.addEvent(repo, {
+const pushEvent = (i: Install, ref = 'refs/heads/main') =>
+  github.addEvent(i.repo, {
     type: 'PushEvent',
     payload: { repository_id: 1, push_id: 2, ref, head: SHA, before: '0'.repeat(40) },
   });
 
-async function eventConfigMaps(): Promise<V1ConfigMap[]> {
-  const { items } = await core.listNamespacedConfigMap({
-    namespace,
-    labelSelector: `${LABEL.kind}=event,${LABEL.repo}=${repo.replace('/', '.')}`,
+async function eventConfigMaps(i: Install): Promise<V1ConfigMap[]> {
+  const { items } = await i.core.listNamespacedConfigMap({
+    namespace: i.namespace,
+    labelSelector: `${LABEL.kind}=event`,
   });
   return items;
 }
-async function statusOf(id: string): Promise<string | undefined> {
-  const cm = (await eventConfigMaps()).find((c) => c.metadata?.labels?.[LABEL.eventId] === id);
-  return cm?.metadata?.labels?.[LABEL.status];
+async function eventOf(i: Install, id: string): Promise<V1ConfigMap | undefined> {
+  return (await eventConfigMaps(i)).find((c) => c.metadata?.labels?.[LABEL.eventId] === id);
 }
-async function jobsOf(id: string): Promise<V1Job[]> {
-  const { items } = await batch.listNamespacedJob({
-    namespace,
+async function statusOf(i: Install, id: string): Promise<string | undefined> {
+  return (await eventOf(i, id))?.metadata?.labels?.[LABEL.status];
+}
+async function jobsOf(i: Install, id: string): Promise<V1Job[]> {
+  const { items } = await i.batch.listNamespacedJob({
+    namespace: i.namespace,
     labelSelector: `${LABEL.eventId}=${id}`,
   });
   return items;
 }
-const runsOf = (id: string) =>
-  github.commitComments(repo, SHA).filter((c) => c.body.includes(`deploying ${id}`)).length;
-const kubectlRun = async (...args: string[]) =>
-  (await execFileP('kubectl', ['--kubeconfig', kubeconfigPath, '-n', namespace, ...args])).stdout;
+const runsOf = (i: Install, id: string) =>
+  github.commitComments(i.repo, SHA).filter((c) => c.body.includes(`deploying ${id}`)).length;
+const kubectl = async (i: Install, ...args: string[]) => {
+  const out = await cluster.kubectl(['-n', i.namespace, ...args]);
+  expect(out.code, out.stderr).toBe(0);
+  return out.stdout;
+};
+const cli = (i: Install, ...args: string[]) =>
+  runCli([...args, '--kubeconfig', cluster.kubeconfigPath, '--namespace', i.namespace], {
+    env: {},
+  });
 
-describe('quickcd scheduler on Kubernetes', { timeout: 180_000 }, () => {
+describeCluster('quickcd installed by helm on the real control plane', { timeout: 240_000 }, () => {
   it('events become ConfigMaps, then one Job each, serially; comments reach GitHub', async () => {
-    await setUp();
-    const scheduler = start();
-    await scheduler.waitForLog('polled', {}, 60_000);
-    const a = pushEvent();
-    const b = pushEvent();
-    await eventually(async () => (await statusOf(b.id)) === 'handled', 'b handled', 120_000);
-    expect(await statusOf(a.id)).toBe('handled');
+    const i = await install();
+    const [pod] = await schedulerPods(cluster, i.namespace);
+    // The scheduler runs as the chart's ServiceAccount, with its projected token.
+    expect(pod?.spec?.serviceAccountName).toBe('quickcd');
+    const a = pushEvent(i);
+    const b = pushEvent(i);
+    await eventually(async () => (await statusOf(i, b.id)) === 'handled', 'b handled', 120_000);
+    expect(await statusOf(i, a.id)).toBe('handled');
 
-    const [jobA] = await jobsOf(a.id);
-    const [jobB] = await jobsOf(b.id);
+    const [jobA] = await jobsOf(i, a.id);
+    const [jobB] = await jobsOf(i, b.id);
     expect(jobA?.metadata?.labels).toMatchObject({
       [LABEL.lane]: 'blocking',
       [LABEL.attempt]: '1',
@@ -166,88 +165,125 @@ describe('quickcd scheduler on Kubernetes', { timeout: 180_000 }, () => {
     expect(Date.parse(String(jobB!.metadata!.creationTimestamp))).toBeGreaterThanOrEqual(
       Date.parse(String(jobA!.status!.completionTime)) - 1000,
     );
-    expect(runsOf(a.id)).toBe(1);
-    expect(github.commitComments(repo, SHA)[0]!.body).toContain('## test/kube/e2e: deploy');
+    expect(runsOf(i, a.id)).toBe(1);
+    expect(github.commitComments(i.repo, SHA)[0]!.body).toContain('## test/kube/e2e: deploy');
 
-    const table = await runCli(
-      ['events', '--kubeconfig', kubeconfigPath, '--namespace', namespace],
-      { env: {} },
+    expect(await kubectl(i, 'get', 'configmaps', '-l', 'quickcd.dev/kind=event')).toContain(
+      jobA!.metadata!.ownerReferences![0]!.name,
     );
-    expect(table.stdout).toMatch(new RegExp(`${a.id}\\s+${repo}\\s+PushEvent\\s+handled`));
-    const logs = await runCli(
-      ['logs', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace],
-      { env: {} },
-    );
+    expect(await kubectl(i, 'get', 'jobs')).toContain(jobB!.metadata!.name);
+    expect(await kubectl(i, 'logs', `job/${jobA!.metadata!.name}`)).toContain(`deploying ${a.id}`);
+
+    const table = await cli(i, 'events');
+    expect(table.stdout).toMatch(new RegExp(`${a.id}\\s+${i.repo}\\s+PushEvent\\s+handled`));
+    const logs = await cli(i, 'logs', a.id);
     expect(logs.stdout).toContain(`deploying ${a.id}`);
     expect(logs.stdout).not.toContain(github.token);
-
-    if (kubectl) {
-      expect(await kubectlRun('get', 'configmaps', '-l', 'quickcd.dev/kind=event')).toContain(
-        jobA!.metadata!.ownerReferences![0]!.name,
-      );
-      expect(await kubectlRun('get', 'jobs')).toContain(jobB!.metadata!.name);
-      expect(await kubectlRun('logs', `job/${jobA!.metadata!.name}`)).toContain(
-        `deploying ${a.id}`,
-      );
-    }
-    expect(await scheduler.stop()).toBe(0);
+    // The token reached the Job by Secret reference only.
+    expect(JSON.stringify(jobA)).not.toContain(github.token);
   });
 
-  it('kill -9 while a Job runs: the new scheduler adopts it, nothing runs twice', async () => {
-    await setUp();
-    const first = start();
-    await first.waitForLog('polled', {}, 60_000);
-    const a = pushEvent('refs/heads/slow');
-    await eventually(async () => (await jobsOf(a.id)).length === 1, 'a Job', 60_000);
-    await first.stop('SIGKILL');
-    const b = pushEvent(); // arrives while no scheduler runs
-    const second = start();
-    await second.waitForLog('adopted a run launched before a restart', { eventId: a.id }, 60_000);
-    await eventually(async () => (await statusOf(b.id)) === 'handled', 'b handled', 120_000);
-    expect(await statusOf(a.id)).toBe('handled');
-    expect(await jobsOf(a.id)).toHaveLength(1);
-    expect(runsOf(a.id)).toBe(1);
-    await second.stop();
+  it('a handler past its timeout: stopped by the runner, its result reaches the event', async () => {
+    const i = await install();
+    const e = pushEvent(i, 'refs/heads/hang');
+    await eventually(async () => (await statusOf(i, e.id)) === 'failed', 'failed', 120_000);
+    const cm = await eventOf(i, e.id);
+    const handlers = JSON.parse(cm?.metadata?.annotations?.['quickcd.dev/handlers'] ?? '{}') as
+      Record<string, { status?: string; lastError?: string }> | undefined;
+    expect(JSON.stringify(handlers?.hang)).toMatch(/timed out after 3 s/);
+    const [job] = await jobsOf(i, e.id);
+    // The runner ended the Job long before the Job's own deadline.
+    expect(job?.status?.conditions?.some((c) => c.reason === 'DeadlineExceeded')).toBe(false);
   });
 
-  it('two schedulers: one leads; when it dies the other takes over and a held lane is skipped', async () => {
-    await setUp();
-    const one = start('one');
-    await one.waitForLog('leading: polling', {}, 60_000);
-    const two = start('two');
-    await two.waitForLog('waiting for leadership');
-    await new Promise((r) => setTimeout(r, 4000)); // more than a lease duration
-    expect(two.logs.some((l) => l.msg === 'leading: polling')).toBe(false);
-
-    await one.stop('SIGKILL');
-    const killedAt = Date.now();
-    await two.waitForLog('leading: polling', {}, 30_000);
-    expect(Date.now() - killedAt).toBeLessThan(3000 + 5000); // lease duration + slack
-
-    const a = pushEvent('refs/heads/fail');
-    const b = pushEvent();
-    await eventually(async () => (await statusOf(a.id)) === 'failed', 'a failed', 120_000);
-    expect(await statusOf(b.id)).toBe('pending'); // held behind a
-    const skip = await runCli(
-      ['skip', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace],
-      { env: {} },
-    );
-    expect(skip.code, skip.stderr).toBe(0);
+  it('kill -9 of the scheduler while a Job runs: the restarted container adopts it', async () => {
+    const i = await install();
+    const a = pushEvent(i, 'refs/heads/slow');
+    await eventually(async () => (await jobsOf(i, a.id)).length === 1, 'a Job', 60_000);
+    const [pod] = await schedulerPods(cluster, i.namespace);
+    const name = pod!.metadata!.name!;
+    const pid = await eventually(() => schedulerPid(name), 'the scheduler process');
+    process.kill(pid, 'SIGKILL');
+    const b = pushEvent(i); // arrives while the scheduler is down
     await eventually(
-      async () => (await statusOf(b.id)) === 'handled',
-      'b handled after skip',
-      120_000,
+      async () => {
+        const [p] = await schedulerPods(cluster, i.namespace);
+        return (p?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
+      },
+      'the container restarted',
+      60_000,
     );
-    expect(await statusOf(a.id)).toBe('skipped');
+    await waitForLog(i, 'adopted a run launched before a restart', { eventId: a.id });
+    await eventually(async () => (await statusOf(i, b.id)) === 'handled', 'b handled', 120_000);
+    expect(await statusOf(i, a.id)).toBe('handled');
+    expect(await jobsOf(i, a.id)).toHaveLength(1);
+    expect(runsOf(i, a.id)).toBe(1);
+  });
 
-    // quickcd retry brings it back: a new attempt runs (and fails again: the ref says so).
-    const jobsBefore = (await jobsOf(a.id)).length;
-    const retry = await runCli(
-      ['retry', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace],
-      { env: {} },
+  it('two replicas: one leads; when its Pod is gone the other takes over; skip a held lane', async () => {
+    const i = await install({ replicas: 2 });
+    await eventually(
+      async () => (await schedulerPods(cluster, i.namespace)).length === 2,
+      'two Pods',
     );
-    expect(retry.code, retry.stderr).toBe(0);
-    await eventually(async () => (await jobsOf(a.id)).length > jobsBefore, 'a new attempt', 60_000);
-    await two.stop();
+    const leader = await waitForLog(i, 'leading: polling');
+    const standby = (await schedulerPods(cluster, i.namespace))
+      .map((p) => p.metadata!.name!)
+      .find((n) => n !== leader)!;
+    await eventually(
+      async () =>
+        (await schedulerLogs(cluster, i.namespace, standby)).some(
+          (l) => l.msg === 'waiting for leadership',
+        ),
+      'the standby waits',
+    );
+    // Gone without a goodbye: force-deleted, its process SIGKILLed; its Lease must expire.
+    await kubectl(i, 'delete', 'pod', leader, '--grace-period=0', '--force');
+    const goneAt = Date.now();
+    await eventually(
+      async () =>
+        (await schedulerLogs(cluster, i.namespace, standby)).some(
+          (l) => l.msg === 'leading: polling',
+        ),
+      'the standby leads',
+      30_000,
+    );
+    expect(Date.now() - goneAt).toBeLessThan(4000 + 6000); // lease duration + slack
+
+    const a = pushEvent(i, 'refs/heads/fail');
+    const b = pushEvent(i);
+    await eventually(async () => (await statusOf(i, a.id)) === 'failed', 'a failed', 120_000);
+    expect(await statusOf(i, b.id)).toBe('pending'); // held behind a
+    const skip = await cli(i, 'skip', a.id);
+    expect(skip.code, skip.stderr).toBe(0);
+    await eventually(async () => (await statusOf(i, b.id)) === 'handled', 'b handled', 120_000);
+    expect(await statusOf(i, a.id)).toBe('skipped');
+  });
+
+  it('finished Jobs go after their TTL (the event keeps its result); deleting an event deletes its Jobs', async () => {
+    const i = await install({ runner: { job: { ttlSecondsAfterFinished: 3 } } });
+    const a = pushEvent(i);
+    await eventually(async () => (await statusOf(i, a.id)) === 'handled', 'handled', 120_000);
+    await eventually(async () => (await jobsOf(i, a.id)).length === 0, 'TTL removed it', 60_000);
+    expect(await statusOf(i, a.id)).toBe('handled');
+    expect(runsOf(i, a.id)).toBe(1);
+
+    const b = pushEvent(i, 'refs/heads/slow');
+    await eventually(async () => (await jobsOf(i, b.id)).length === 1, 'b Job', 60_000);
+    const cm = await eventOf(i, b.id);
+    await kubectl(i, 'delete', 'configmap', cm!.metadata!.name!);
+    // The garbage collector follows the Job's ownerReference to the deleted ConfigMap.
+    await eventually(async () => (await jobsOf(i, b.id)).length === 0, 'GC removed it', 60_000);
+  });
+
+  it('the scheduler made no request its Role does not allow (RBAC judged every one)', async () => {
+    const audit = await readFile(cluster.controlPlane.auditLog, 'utf8');
+    const bySchedulers = audit
+      .split('\n')
+      .filter((l) => /"username":"system:serviceaccount:e2e-\d+:quickcd"/.test(l))
+      .map((l) => JSON.parse(l) as { responseStatus?: { code?: number }; requestURI: string });
+    expect(bySchedulers.length).toBeGreaterThan(20);
+    const denied = bySchedulers.filter((e) => e.responseStatus?.code === 403);
+    expect(denied.map((e) => e.requestURI)).toEqual([]);
   });
 });
