@@ -2,26 +2,26 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import type { TestCluster } from '../../support/cluster/start-test-cluster.js';
+import type { E2eCluster } from './e2e-cluster.js';
 import { REPO_ROOT } from '../../support/run-cli.js';
 
 export const CHART = join(REPO_ROOT, 'charts', 'quickcd');
 
 /** Installs (or upgrades) the chart as release `quickcd` in `namespace` with `values`. */
 export async function helmQuickcd(
-  cluster: TestCluster,
+  cluster: E2eCluster,
   namespace: string,
   values: Record<string, unknown>,
   verb: 'install' | 'upgrade' = 'install',
 ): Promise<void> {
-  const file = join(cluster.controlPlane.dir, `values-${namespace}-${Date.now()}.json`);
+  const file = join(cluster.dir, `values-${namespace}-${Date.now()}.json`);
   await writeFile(file, JSON.stringify(values));
   const out = await cluster.helm([verb, 'quickcd', CHART, '--namespace', namespace, '-f', file]);
   expect(out.code, `helm ${verb}: ${out.stderr}`).toBe(0);
 }
 
 /** The scheduler Pods of the release, running ones first. */
-export async function schedulerPods(cluster: TestCluster, namespace: string): Promise<V1Pod[]> {
+export async function schedulerPods(cluster: E2eCluster, namespace: string): Promise<V1Pod[]> {
   const { items } = await cluster.admin.makeApiClient(CoreV1Api).listNamespacedPod({
     namespace,
     labelSelector: 'app.kubernetes.io/component=scheduler',
@@ -31,7 +31,7 @@ export async function schedulerPods(cluster: TestCluster, namespace: string): Pr
 
 /** The scheduler's log lines (pino JSON) of a Pod's current container, through the API server. */
 export async function schedulerLogs(
-  cluster: TestCluster,
+  cluster: E2eCluster,
   namespace: string,
   pod: string,
   previous = false,
