@@ -15,7 +15,7 @@ export const runCommand: Command = {
   summary: 'run handlers on events from a JSON file, locally (no cluster)',
   usage: `Usage: quickcd run --events <file.json> --handlers <file> [--github]
 
-Runs the handlers of <file> (.ts, .mjs or .js, anywhere on disk) on the events in
+Runs the handlers of <file> (.ts, .mts, .js or .mjs, anywhere on disk) on the events in
 <file.json> (an array as GET /repos/{owner}/{repo}/events returns), through the real runner:
 non-blocking handlers of all events first, then blocking handlers in event-id order.
 Comments and statuses are printed as they would appear on GitHub.
@@ -24,7 +24,8 @@ Options:
   --events <file>     JSON array of Events API events (required)
   --handlers <file>   handlers file (or QUICKCD_HANDLERS)
   --github            post comments and statuses to GitHub for real (needs a token)
-  --log-level <lvl>   trace|debug|info|warn|error (or QUICKCD_LOG_LEVEL)
+  --log-level <lvl>   trace|debug|info|warn|error|fatal|silent (default warn, or
+                      QUICKCD_LOG_LEVEL)
 
 Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
   options: {
