@@ -24,7 +24,10 @@ export const storeUsage = `  --repo <owner/name>   the event's repository (when 
 
 export function openStore({ flags, env }: Pick<CommandInput, 'flags' | 'env'>): EventStore {
   const config = loadConfig(env, { ...flags, 'log-level': flags['log-level'] ?? 'warn' });
-  return createAdapters(config, createLogger({ level: config.logLevel })).store();
+  return createAdapters(
+    config,
+    createLogger({ level: config.logLevel, format: config.logFormat }),
+  ).store();
 }
 
 /** The one event id a command takes, or a usage error showing the form. */

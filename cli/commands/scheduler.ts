@@ -68,6 +68,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     }
     const log = createLogger({
       level: config.logLevel,
+      format: config.logFormat,
       redact: createRedactor(secretValues(config, env)),
     });
     const registry = await loadHandlers(config.handlers);

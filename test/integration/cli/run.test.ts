@@ -39,7 +39,7 @@ describe('quickcd run', () => {
     expect(r.code, r.stderr).toBe(0);
     // The throwing filter counts as no match, and is reported once per event.
     expect(r.stderr.match(/filter threw: counted as no match/g)).toHaveLength(3); // once per PushEvent
-    expect(r.stderr).toContain('"handler":"throws-in-filter","error":"bad filter"');
+    expect(r.stderr).toContain('handler=throws-in-filter error="bad filter"');
     const order = [...r.stdout.matchAll(/^RAN (.*)$/gm)].map((m) => m[1]);
     expect(order).toEqual(['notify 98', 'notify 99', 'notify 100', 'deploy 98', 'deploy 100']);
     expect(r.stdout).toMatch(
