@@ -13,11 +13,13 @@ export type QuickcdErrorCode =
   | 'COMMAND_FAILED'
   | 'STORE_FAILED'
   | 'EVENT_NOT_FOUND'
+  | 'STATE_DIR_NOT_FOUND'
   | 'EXECUTOR_FAILED'
   | 'CLUSTER_UNREACHABLE'
   | 'KUBERNETES_FAILED'
   | 'GITHUB_FAILED'
-  | 'USAGE';
+  | 'USAGE'
+  | 'ARGS_INVALID';
 
 export interface QuickcdErrorContext {
   readonly [key: string]: unknown;

@@ -73,6 +73,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     });
     const registry = await loadHandlers(config.handlers);
     const adapters = createAdapters(config, log);
+    await adapters.checkCluster();
     const store = adapters.store();
     const executor = await adapters.executor(config.handlers, env);
     const github = createGitHubClient({ config, log });
