@@ -14,6 +14,7 @@ export type QuickcdErrorCode =
   | 'STORE_FAILED'
   | 'EVENT_NOT_FOUND'
   | 'STATE_DIR_NOT_FOUND'
+  | 'LANE_ORDER'
   | 'EXECUTOR_FAILED'
   | 'CLUSTER_UNREACHABLE'
   | 'KUBERNETES_FAILED'
