@@ -1,12 +1,13 @@
 import type { Config } from '../common/config.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { payloadProblems } from '../handlers/payload-problems.js';
 import { matchHandlers, type Registry } from '../handlers/registry.js';
 import { applyBuiltinCommand, type Respond } from './apply-builtin-command.js';
 import { parseBuiltinCommand, type BuiltinCommand } from './builtin-command.js';
 import type { Clock } from './clock.js';
 import { createDispatcher } from './dispatcher.js';
-import { newStoredEvent } from './event-state.js';
+import { newInvalidStoredEvent, newStoredEvent } from './event-state.js';
 import type { Cursor } from './cursor.js';
 import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';
@@ -92,9 +93,25 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       for (const event of result.events) {
         const command = parseBuiltinCommand(event);
         if (command) commands.push(command);
+        const late = result.late.has(event.id);
+        const problems = payloadProblems(event);
+        if (problems.length > 0) {
+          // Its filters would run on what the typings say cannot be: recorded, never run.
+          const typed = registry.handlers.filter((h) => h.type === event.type);
+          if (typed.length === 0) continue;
+          const problem = `malformed ${event.type} payload: ${problems.join('; ')}`;
+          const created = await store.putEvent(
+            newInvalidStoredEvent(event, typed, clock.now(), problem, late),
+          );
+          if (created) stored++;
+          rlog.error(
+            { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
+            'stored a malformed event as failed: its handlers do not run',
+          );
+          continue;
+        }
         const match = matchHandlers(registry, event);
         if (match.handlers.length === 0) continue;
-        const late = result.late.has(event.id);
         const created = await store.putEvent(
           newStoredEvent(event, match.handlers, clock.now(), late),
         );

@@ -52,6 +52,13 @@ export async function retryEvent(
       { eventId: id },
     );
   }
+  if (event.problem !== undefined) {
+    throw new QuickcdError(
+      'USAGE',
+      `event ${id} cannot run: ${event.problem}. Skip it (quickcd skip ${id}) to release its lane`,
+      { eventId: id },
+    );
+  }
   const newer = event.status === 'skipped' ? await newerThatRan(store, event) : undefined;
   if (newer && !options.force) {
     throw new QuickcdError(

@@ -5,6 +5,7 @@ import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { loadHandlers } from '../../common/load-handlers.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
+import { payloadProblems } from '../../handlers/payload-problems.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
@@ -81,6 +82,14 @@ Options:
       );
     }
     const event = parseEvent(JSON.parse(text), eventFile);
+    const problems = payloadProblems(event);
+    if (problems.length > 0) {
+      throw new QuickcdError(
+        'EVENT_INVALID',
+        `Malformed event ${event.id} (${event.type}): ${problems.join('; ')}`,
+        { eventId: event.id, problems },
+      );
+    }
     const registry = await loadHandlers(config.handlers);
     const deps = prepareRunner({
       config,

@@ -4,6 +4,7 @@ import { createGitHubClient } from '../../common/github/create-github-client.js'
 import { loadHandlers } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
+import { payloadProblems } from '../../handlers/payload-problems.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
@@ -83,6 +84,9 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         github,
         wanted: (event) =>
           parseBuiltinCommand(event) !== undefined ||
+          // A malformed payload of a handled type is kept, to be recorded as failed.
+          (payloadProblems(event).length > 0 &&
+            registry.handlers.some((h) => h.type === event.type)) ||
           matchHandlers(registry, event).handlers.length > 0,
         config,
         log,

@@ -190,6 +190,14 @@ on('PushEvent', async (p, ctx) => {
         { id: 'x', type: 'PushEvent' },
         makeEvent('PushEvent', pushPayload('refs/heads/main')),
       ]),
+      'comments.ts': `import { on } from 'quickcd';\non('PushEvent', async (p, ctx) => { ctx.commitLogger(p.head)('Step', 'ok'); });\n`,
+      'no-head.json': events([
+        makeEvent(
+          'PushEvent',
+          { ...pushPayload('refs/heads/main'), head: undefined },
+          { id: '45999' },
+        ),
+      ]),
     });
     const run = (events: string, handlers: string) =>
       runCli(['run', '--events', ok.path(events), '--handlers', ok.path(handlers)]);
@@ -216,6 +224,14 @@ on('PushEvent', async (p, ctx) => {
       /skipped malformed event \[0\]\.id: expected a decimal event id/,
     );
     expect(malformed.stdout).toMatch(/1 handler run\(s\): 1 succeeded/);
+
+    // A payload that breaks its typings is reported with event id and field, never run.
+    const noHead = await run('no-head.json', 'comments.ts');
+    expect(noHead.code).toBe(2);
+    expect(noHead.stderr).toMatch(
+      /skipped malformed event \[0\] \(event 45999\)\.payload\.head: .*expected string/,
+    );
+    expect(noHead.stderr + noHead.stdout).not.toContain('Cannot read properties');
 
     const usage = await runCli(['run', '--handlers', ok.path('handlers.ts')]);
     expect(usage.code).toBe(2);

@@ -3,11 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { addHandler, createRegistry, type Lane } from '../../../handlers/registry.js';
 import { createScheduler } from '../../../scheduler/create-scheduler.js';
 import { markSkipped, retryNow } from '../../../scheduler/event-state.js';
+import { retryEvent, skipEvent } from '../../../scheduler/operator-actions.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
 import type { EventStore } from '../../../scheduler/ports/event-store.js';
 import type { LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
-import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
+import { issueCommentPayload, makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
 import { createManualClock, type ManualClock } from '../../support/manual-clock.js';
 import { fakeExecutor, queuedSource } from '../../support/scheduler-fakes.js';
 
@@ -70,11 +71,7 @@ function setup(
 const push = (id: string, repo = 'acme/webapp') =>
   makeEvent('PushEvent', pushPayload('refs/heads/main'), { id, repo });
 const comment = (id: string) =>
-  makeEvent(
-    'IssueCommentEvent',
-    { action: 'created', issue: { number: 1 }, comment: { body: 'hi' } },
-    { id },
-  );
+  makeEvent('IssueCommentEvent', issueCommentPayload('hi', { issue: 1 }), { id });
 
 /** Lets the loop see new input now (a poll is due). */
 function pollNow(clock: ManualClock) {
@@ -97,6 +94,26 @@ describe('scheduler dispatch', () => {
     fake.finish(second, 'ok');
     const third = await eventually(() => fake.runs[2], 'third launch');
     expect(third.spec.event.id).toBe('100');
+  });
+
+  it('records a malformed payload as failed with the reason, never runs it, holds the lane', async () => {
+    const { clock, fake, push: feed, store } = setup();
+    const { head: _head, ...noHead } = pushPayload('refs/heads/main');
+    feed(makeEvent('PushEvent', noHead, { id: '5' }), push('6'));
+    pollNow(clock);
+    const bad = await eventually(async () => await store.getEvent('5', 'acme/webapp'));
+    expect(bad).toMatchObject({
+      status: 'failed',
+      problem: expect.stringMatching(/payload\.head/),
+    });
+    expect(bad.problem).toMatch(/^malformed PushEvent payload: payload\.head: .*expected string/);
+    expect(bad.handlers.deploy).toMatchObject({ status: 'failed', error: bad.problem });
+    expect(bad.lanes.blocking).toMatchObject({ status: 'failed', lastError: bad.problem });
+    await expect(retryEvent(store, '5', clock.now())).rejects.toThrow(/cannot run: malformed/);
+    // Held like any failed blocking event, until an operator skips it; it never ran.
+    await skipEvent(store, '5');
+    const first = await eventually(() => fake.runs[0], 'the next event');
+    expect(first.spec.event.id).toBe('6');
   });
 
   it('holds the lane on failure, retries after attempts³ × base, then moves on', async () => {
@@ -247,11 +264,7 @@ describe('scheduler dispatch', () => {
     const command = (id: string, body: string, association: string) =>
       makeEvent(
         'IssueCommentEvent',
-        {
-          action: 'created',
-          issue: { number: 12 },
-          comment: { body, author_association: association, user: { login: 'ops' } },
-        },
+        issueCommentPayload(body, { association, login: 'ops', issue: 12 }),
         { id },
       );
     feed(push('1'), push('2'));
