@@ -19,6 +19,7 @@ export type QuickcdErrorCode =
   | 'CLUSTER_UNREACHABLE'
   | 'KUBERNETES_FAILED'
   | 'GITHUB_FAILED'
+  | 'GITHUB_ACCESS_DENIED'
   | 'USAGE'
   | 'ARGS_INVALID';
 

@@ -7,7 +7,9 @@ import { matchHandlers } from '../../handlers/registry.js';
 import { prepareRunner } from '../../runner/prepare-runner.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
+import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { githubAdapters } from '../github-adapters.js';
+import { requireGitHubAccess } from '../require-github-access.js';
 import type { Command } from '../command.js';
 
 export const runCommand: Command = {
@@ -23,7 +25,8 @@ Comments and statuses are printed as they would appear on GitHub.
 Options:
   --events <file>     JSON array of Events API events (required)
   --handlers <file>   handlers file (or QUICKCD_HANDLERS)
-  --github            post comments and statuses to GitHub for real (needs a token)
+  --github            post comments and statuses to GitHub for real (needs a token;
+                      the credentials must read each repository, else exit 2)
   --log-level <lvl>   trace|debug|info|warn|error|fatal|silent (default warn, or
                       QUICKCD_LOG_LEVEL)
 
@@ -68,6 +71,12 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     });
 
     redactProcessOutput(deps.redact);
+    if (useGitHub) {
+      const repos = events
+        .filter((e) => matchHandlers(registry, e).handlers.length > 0)
+        .map((e) => e.repo.name);
+      await requireGitHubAccess(deps.github, [...new Set(repos)], deps.log);
+    }
     for (const event of events) {
       for (const f of matchHandlers(registry, event).filterErrors) {
         deps.log.warn(
@@ -78,6 +87,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     }
 
     const results: HandlerResult[] = [];
+    const lost = { comments: 0, statuses: 0 };
     const runLane = async (lane: 'nonblocking' | 'blocking') => {
       for (const event of events) {
         if (matchHandlers(registry, event, { lane }).handlers.length === 0) continue;
@@ -95,6 +105,9 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
           defaultTimeoutSeconds: config.handlerTimeoutSeconds,
         });
         results.push(...result.results);
+        const lostHere = perEvent.reporter.lostWrites?.();
+        lost.comments += lostHere?.comments ?? 0;
+        lost.statuses += lostHere?.statuses ?? 0;
       }
     };
     await runLane('nonblocking');
@@ -106,6 +119,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
       `\nquickcd run: ${events.length} event(s), ${unmatched} matched no handler; ` +
         `${results.length} handler run(s): ${results.length - failed.length} succeeded, ${failed.length} failed` +
         `${failed.length ? ` (${failed.map((f) => f.name).join(', ')})` : ''}` +
+        `${formatLostWrites(lost) ? `; ${formatLostWrites(lost)}` : ''}` +
         `${problems.length ? `; ${problems.length} malformed event(s) skipped` : ''}\n`,
     );
     if (problems.length > 0) return 2;

@@ -8,6 +8,7 @@ import { parseEvent } from '../../handlers/event.js';
 import { payloadProblems } from '../../handlers/payload-problems.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { runEvent } from '../../runner/run-event.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
@@ -142,8 +143,14 @@ Options:
       deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
     }
     const failed = result.results.filter((r) => !r.ok);
+    const lost = perEvent.reporter.lostWrites?.() ?? { comments: 0, statuses: 0 };
     deps.log.info(
-      { eventId: event.id, ran: result.results.length, failed: failed.length },
+      {
+        eventId: event.id,
+        ran: result.results.length,
+        failed: failed.length,
+        ...(lost.comments + lost.statuses > 0 ? { lostWrites: formatLostWrites(lost) } : {}),
+      },
       'runner finished',
     );
     return failed.length > 0 || stop.signal.aborted ? 1 : 0;
