@@ -1,5 +1,6 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
+import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlers } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
@@ -99,6 +100,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      // Bad credentials are reported at start (not ready), and checked again until they work.
+      checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
         const [owner = '', repo = ''] = fullName.split('/');
         if (target.kind === 'commit') {

@@ -39,11 +39,12 @@ export async function checkRepoAccess(
     await github.rest.repos.get({ owner, repo: name, ...(signal ? { request: { signal } } : {}) });
     return undefined;
   } catch (error) {
-    return classify(repo, error);
+    return classifyGitHubFailure(repo, error);
   }
 }
 
-function classify(repo: string, error: unknown): RepoAccessProblem {
+/** What a failed request to `repo` says about the credentials' access to it. */
+export function classifyGitHubFailure(repo: string, error: unknown): RepoAccessProblem {
   const failure = (error ?? {}) as HttpFailure;
   const status = typeof failure.status === 'number' ? failure.status : undefined;
   const said = errorMessage(error);

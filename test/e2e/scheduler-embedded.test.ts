@@ -247,6 +247,23 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     expect(await scheduler.stop()).toBe(0);
   });
 
+  it('bad credentials: an error naming the repository and the fix, checked again and again', async () => {
+    const scheduler = start({ QUICKCD_GITHUB_TOKEN: 'ghp_revoked' });
+    const refusals = () =>
+      scheduler.logs.filter(
+        (l) =>
+          l.level === 50 && l.repo === REPO && typeof l.msg === 'string' && /\(401 /.test(l.msg),
+      );
+    const [first] = await eventually(() => (refusals().length > 0 ? refusals() : undefined));
+    expect(first?.msg).toMatch(/GitHub refused the credentials while reading acme\/webapp/);
+    expect(first?.msg).toContain('QUICKCD_GITHUB_TOKEN');
+    expect(first?.missing).toBe('valid credentials');
+    await eventually(() => refusals().length >= 2, 'checked again', 20_000);
+    expect(scheduler.child.exitCode).toBeNull();
+    expect(github.requests.some((r) => r.path.startsWith(`/repos/${REPO}/events`))).toBe(false);
+    expect(await scheduler.stop()).toBe(0);
+  });
+
   it('survives kill -9: no stored event lost, the run in flight is adopted, not launched twice', async () => {
     const first = start();
     await first.waitForLog('polled');

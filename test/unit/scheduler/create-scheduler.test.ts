@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addHandler, createRegistry, type Lane } from '../../../handlers/registry.js';
-import { createScheduler } from '../../../scheduler/create-scheduler.js';
+import { createScheduler, type SchedulerOptions } from '../../../scheduler/create-scheduler.js';
 import { markSkipped, retryNow } from '../../../scheduler/event-state.js';
 import { retryEvent, skipEvent } from '../../../scheduler/operator-actions.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
@@ -31,6 +31,7 @@ function setup(
     concurrency?: number;
     store?: EventStore;
     retryBaseSeconds?: number;
+    checkAccess?: SchedulerOptions['checkAccess'];
   } = {},
 ) {
   const answers: Answer[] = [];
@@ -41,7 +42,14 @@ function setup(
   const store = options.store ?? createFileStore({ stateDir: tempDir() });
   const clock = createManualClock();
   const fake = fakeExecutor();
-  const { source, push } = queuedSource();
+  const { source: queued, push } = queuedSource();
+  const polls: string[] = [];
+  const source: typeof queued = {
+    poll: (repo, cursor, signal) => {
+      polls.push(repo);
+      return queued.poll(repo, cursor, signal);
+    },
+  };
   const stop = new AbortController();
   stops.push(stop);
   const scheduler = createScheduler({
@@ -63,9 +71,10 @@ function setup(
     shutdownGraceMs: 1000,
     clusterId: 'prod/eu',
     respond: async (repo, target, body) => void answers.push({ repo, target, body }),
+    ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
   });
   const done = scheduler.run(stop.signal);
-  return { store, clock, fake, push, stop, done, registry, answers };
+  return { store, clock, fake, push, stop, done, registry, answers, polls, scheduler };
 }
 
 const push = (id: string, repo = 'acme/webapp') =>
@@ -292,5 +301,55 @@ describe('scheduler dispatch', () => {
       body: '**prod/eu**: @ops event 1 (PushEvent) is skipped; the events after it go on.',
     });
     expect(answers[1]!.body).toContain('cannot retry: no stored event 99 in acme/webapp');
+  });
+});
+
+describe('scheduler: GitHub access', () => {
+  it('reports not-ready naming the repository and permission, keeps checking, then polls', async () => {
+    const checks: string[] = [];
+    let denied = true;
+    const {
+      clock,
+      polls,
+      scheduler,
+      fake,
+      push: feed,
+    } = setup({
+      repos: ['acme/webapp', 'acme/site'],
+      checkAccess: async (repo) => {
+        checks.push(repo);
+        if (repo !== 'acme/webapp' || !denied) return undefined;
+        return {
+          repo,
+          kind: 'forbidden',
+          status: 403,
+          permission: 'Contents: read',
+          message: 'the credentials may not read acme/webapp (403): grant Contents: read',
+        };
+      },
+    });
+    await eventually(() => polls.includes('acme/site'), 'the other repository is polled');
+    expect(scheduler.readiness.snapshot()).toEqual({
+      ready: false,
+      reasons: {
+        'github:acme/webapp':
+          'the credentials may not read acme/webapp (403): grant Contents: read',
+      },
+    });
+    expect(polls).not.toContain('acme/webapp');
+
+    // Checked again after a backoff, not polled meanwhile.
+    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
+    clock.advance(MINUTE);
+    await eventually(() => checks.filter((r) => r === 'acme/webapp').length >= 2, 'rechecked');
+    expect(polls).not.toContain('acme/webapp');
+
+    denied = false;
+    feed(push('7'));
+    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
+    clock.advance(15 * MINUTE);
+    await eventually(() => fake.runs[0], 'the event of the readable repository runs');
+    expect(polls).toContain('acme/webapp');
+    expect(scheduler.readiness.snapshot()).toEqual({ ready: true, reasons: {} });
   });
 });
