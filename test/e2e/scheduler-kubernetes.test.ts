@@ -241,11 +241,13 @@ describe('quickcd scheduler on Kubernetes', { timeout: 180_000 }, () => {
     expect(await statusOf(a.id)).toBe('skipped');
 
     // quickcd retry brings it back: a new attempt runs (and fails again: the ref says so).
+    // b already ran after a, so only with --force (the lane's order is broken on purpose).
     const jobsBefore = (await jobsOf(a.id)).length;
-    const retry = await runCli(
-      ['retry', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace],
-      { env: {} },
-    );
+    const retryArgs = ['retry', a.id, '--kubeconfig', kubeconfigPath, '--namespace', namespace];
+    const refused = await runCli(retryArgs, { env: {} });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`newer event ${b.id} (PushEvent) already ran`);
+    const retry = await runCli([...retryArgs, '--force'], { env: {} });
     expect(retry.code, retry.stderr).toBe(0);
     await eventually(async () => (await jobsOf(a.id)).length > jobsBefore, 'a new attempt', 60_000);
     await two.stop();
