@@ -2,10 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { HandlersBundle } from '../common/bundle-handlers.js';
+import { requireStateDir } from './require-state-dir.js';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { createFileStore } from '../scheduler/file-store.js';
 import { createConfigMapStore } from '../scheduler/kubernetes/configmap-store.js';
+import { checkCluster } from '../scheduler/kubernetes/check-cluster.js';
 import { createKubeConfig, type KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
 import { createJobExecutor } from '../scheduler/kubernetes/job-executor.js';
 import { createLeaseLeadership } from '../scheduler/kubernetes/lease-leadership.js';
@@ -26,7 +28,11 @@ import type { Leadership } from '../scheduler/ports/leadership.js';
  * Jobs in a cluster by default; a state directory and local child processes when embedded.
  * The cluster is resolved once and only when a Kubernetes adapter is chosen.
  */
-export function createAdapters(config: Config, log: Logger) {
+export function createAdapters(
+  config: Config,
+  log: Logger,
+  { operator = false }: { readonly operator?: boolean } = {},
+) {
   let target: KubeTarget | undefined;
   let published: PublishedHandlers | undefined;
   const kube = () => {
@@ -34,8 +40,12 @@ export function createAdapters(config: Config, log: Logger) {
     return target;
   };
   const stateDir = resolve(config.stateDir);
-  if (config.store === 'file' || config.executor === 'local')
+  // The scheduler creates its state directory; an operator command only reads or changes one.
+  if (operator) {
+    if (config.store === 'file') requireStateDir(stateDir);
+  } else if (config.store === 'file' || config.executor === 'local') {
     mkdirSync(stateDir, { recursive: true });
+  }
 
   return {
     describe(): string {
@@ -46,8 +56,15 @@ export function createAdapters(config: Config, log: Logger) {
       return `store ${config.store}, executor ${config.executor}, ${where}`;
     },
 
+    /** Fails fast when a Kubernetes adapter is chosen and its cluster does not answer. */
+    async checkCluster(): Promise<void> {
+      if (config.store === 'kubernetes' || config.executor === 'kubernetes') {
+        await checkCluster(kube());
+      }
+    },
+
     store(): EventStore {
-      if (config.store === 'file') return createFileStore({ stateDir });
+      if (config.store === 'file') return createFileStore({ stateDir, create: !operator });
       const { kubeConfig, namespace } = kube();
       return createConfigMapStore({ kubeConfig, namespace, log });
     },

@@ -13,7 +13,10 @@ import type { PrepareRunnerOptions } from '../runner/prepare-runner.js';
 export async function githubAdapters(
   config: Config,
 ): Promise<Pick<PrepareRunnerOptions, 'createGitHub' | 'githubReporter' | 'gitToken'>> {
-  const probe = createGitHubClient({ config, log: createLogger({ level: config.logLevel }) });
+  const probe = createGitHubClient({
+    config,
+    log: createLogger({ level: config.logLevel, format: config.logFormat }),
+  });
   const gitToken = config.githubToken ?? (await getGitToken(probe));
   return {
     createGitHub: (c, log) => createGitHubClient({ config: c, log }),

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
-import { errorMessage, isQuickcdError } from '../common/errors.js';
-import type { Command, CommandIO, CommandInput } from './command.js';
+import { isQuickcdError } from '../common/errors.js';
+import type { Command, CommandIO } from './command.js';
 import { commands } from './commands/index.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 const EXIT_BAD_INPUT = 2;
 const BAD_INPUT = new Set([
@@ -12,6 +12,10 @@ const BAD_INPUT = new Set([
   'HANDLERS_LOAD_FAILED',
   'HANDLER_INVALID',
   'EVENT_NOT_FOUND',
+  'STATE_DIR_NOT_FOUND',
+  'LANE_ORDER',
+  'GITHUB_ACCESS_DENIED',
+  'CLUSTER_UNREACHABLE',
 ]);
 
 /** Runs `quickcd <command> …`; resolves with the exit status. */
@@ -40,26 +44,20 @@ export async function main(
     return EXIT_BAD_INPUT;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: [...rest],
-      options: command.options,
-      allowPositionals: command.positionals ?? false,
-      strict: true,
-    });
-    if (values.help === true) {
+    const { flags, positionals } = parseCommandArgs(command, rest);
+    if (flags.help === true) {
       io.stdout(commandHelp(command));
       return 0;
     }
-    return await command.run({ ...io, flags: values as CommandInput['flags'], positionals });
+    return await command.run({ ...io, flags, positionals });
   } catch (error) {
     return report(error, command, io);
   }
 }
 
 function report(error: unknown, command: Command, io: CommandIO): number {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr(`quickcd ${command.name}: ${errorMessage(error)}\n\n${commandHelp(command)}`);
+  if (isQuickcdError(error, 'ARGS_INVALID')) {
+    io.stderr(`quickcd ${command.name}: ${error.message}\n\n${commandHelp(command)}`);
     return EXIT_BAD_INPUT;
   }
   if (isQuickcdError(error)) {

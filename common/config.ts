@@ -7,11 +7,17 @@ import { QuickcdError } from './errors.js';
  * is read from (first one set wins; the original quickcd's `CD_*` names come last) and its CLI
  * flag. Flags win over the environment. Errors name the variable or flag that was given.
  */
-interface Setting {
+export interface Setting {
   readonly env: readonly string[];
   readonly flag?: string;
   readonly schema: z.ZodType;
   readonly describe: string;
+  /** Never printed: shown as `(hidden)` / `***`. */
+  readonly secret?: boolean;
+  /** A default computed at start (shown instead of the value). */
+  readonly defaultText?: string;
+  /** The original quickcd's variables that do not map one to one (shown with the others). */
+  readonly legacy?: string;
 }
 
 const seconds = (min = 1) =>
@@ -52,6 +58,7 @@ export const settings = {
     env: ['QUICKCD_GITHUB_TOKEN', 'GITHUB_TOKEN', 'CD_GITHUB_TOKEN'],
     schema: z.string().min(1).optional(),
     describe: 'GitHub token (secret; never logged)',
+    secret: true,
   },
   githubAppId: {
     env: ['QUICKCD_GITHUB_APP_ID'],
@@ -66,6 +73,7 @@ export const settings = {
       .pipe(z.string().includes('PRIVATE KEY', { message: 'expected a PEM private key' }))
       .optional(),
     describe: 'GitHub App private key, PEM (secret)',
+    secret: true,
   },
   githubAppInstallationId: {
     env: ['QUICKCD_GITHUB_APP_INSTALLATION_ID'],
@@ -83,6 +91,7 @@ export const settings = {
     flag: 'repo',
     schema: repoList.default([]),
     describe: 'repositories to watch: owner/name, comma-separated',
+    legacy: 'CD_GITHUB_ORG_NAME + CD_GITHUB_REPO_NAME',
   },
   pollInterval: {
     env: ['QUICKCD_POLL_INTERVAL'],
@@ -105,12 +114,14 @@ export const settings = {
     env: ['QUICKCD_NAMESPACE', 'CD_NAMESPACE'],
     flag: 'namespace',
     schema: z.string().min(1).optional(),
-    describe: 'Kubernetes namespace (default: the pod namespace, or the kubeconfig context)',
+    describe: 'Kubernetes namespace',
+    defaultText: "the Pod's, or the kubeconfig context's",
   },
   clusterId: {
     env: ['QUICKCD_CLUSTER_ID'],
     schema: z.string().min(1).optional(),
-    describe: 'cluster id for comment headers and status contexts (default env/region/cluster)',
+    describe: 'cluster id for comment headers and status contexts',
+    defaultText: 'environment/region/cluster, or quickcd',
   },
   environment: {
     env: ['QUICKCD_ENVIRONMENT', 'CD_ENVIRONMENT'],
@@ -131,7 +142,13 @@ export const settings = {
     env: ['QUICKCD_LOG_LEVEL'],
     flag: 'log-level',
     schema: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-    describe: 'log level',
+    describe: 'log level (quickcd run: warn)',
+    legacy: 'CD_DEBUG=true (debug)',
+  },
+  logFormat: {
+    env: ['QUICKCD_LOG_FORMAT'],
+    schema: z.enum(['text', 'json']).default('text'),
+    describe: "quickcd's own log lines: text (short lines) or json (one JSON object a line)",
   },
   store: {
     env: ['QUICKCD_STORE'],
@@ -155,7 +172,7 @@ export const settings = {
     env: ['QUICKCD_HANDLERS'],
     flag: 'handlers',
     schema: z.string().min(1).optional(),
-    describe: 'handlers file (.ts, .mjs or .js)',
+    describe: 'handlers file (.ts, .mts, .js or .mjs)',
   },
   kubeconfig: {
     env: ['KUBECONFIG'],
@@ -254,6 +271,7 @@ export const settings = {
     env: ['QUICKCD_IDENTITY', 'POD_NAME'],
     schema: z.string().min(1).default(`${hostname()}-${process.pid}`),
     describe: 'this scheduler replica, for leader election',
+    defaultText: 'host name and process id',
   },
   commentIntervalSeconds: {
     env: ['QUICKCD_COMMENT_INTERVAL'],
@@ -290,8 +308,14 @@ export type Config = Omit<Parsed, 'repos' | 'clusterId'> & {
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads and validates configuration from `env` (default `process.env`) and CLI `flags`. */
-export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
+/**
+ * The raw value of each setting that is set, and where it came from (`--flag` or the variable's
+ * name), before validation.
+ */
+export function readSettings(
+  env: Env = process.env,
+  flags: Flags = {},
+): { raw: Record<string, unknown>; source: Record<string, string> } {
   const raw: Record<string, unknown> = {};
   const source: Record<string, string> = {};
   for (const [key, setting] of Object.entries(settings) as [string, Setting][]) {
@@ -313,7 +337,14 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   }
   if (raw.logLevel === undefined && /^(true|1|yes)$/i.test(env.CD_DEBUG ?? '')) {
     raw.logLevel = 'debug';
+    source.logLevel = 'CD_DEBUG';
   }
+  return { raw, source };
+}
+
+/** Reads and validates configuration from `env` (default `process.env`) and CLI `flags`. */
+export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
+  const { raw, source } = readSettings(env, flags);
 
   const shape = Object.fromEntries(Object.entries(settings).map(([k, s]) => [k, s.schema]));
   const result = z.object(shape).safeParse(raw);
@@ -323,7 +354,7 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
       const setting = (settings as Record<string, Setting>)[key];
       const where = source[key] ?? setting?.env[0] ?? key;
       const given = raw[key];
-      const shown = setting?.describe.includes('secret') ? '(hidden)' : JSON.stringify(given);
+      const shown = setting?.secret ? '(hidden)' : JSON.stringify(given);
       return `${where}: ${issue.message}, got ${shown}`;
     });
     throw new QuickcdError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -360,13 +391,4 @@ export function secretValues(config: Config, env: Env = process.env): string[] {
   const values = [config.githubToken, config.githubAppPrivateKey];
   for (const name of config.secretEnv) values.push(env[name]);
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
-}
-
-/** `--help` text for the settings: one line each. */
-export function describeSettings(): string {
-  return Object.values(settings as Record<string, Setting>)
-    .map(
-      (s) => `  ${[...s.env, ...(s.flag ? [`--${s.flag}`] : [])].join(', ')}\n      ${s.describe}`,
-    )
-    .join('\n');
 }

@@ -13,11 +13,15 @@ export type QuickcdErrorCode =
   | 'COMMAND_FAILED'
   | 'STORE_FAILED'
   | 'EVENT_NOT_FOUND'
+  | 'STATE_DIR_NOT_FOUND'
+  | 'LANE_ORDER'
   | 'EXECUTOR_FAILED'
   | 'CLUSTER_UNREACHABLE'
   | 'KUBERNETES_FAILED'
   | 'GITHUB_FAILED'
-  | 'USAGE';
+  | 'GITHUB_ACCESS_DENIED'
+  | 'USAGE'
+  | 'ARGS_INVALID';
 
 export interface QuickcdErrorContext {
   readonly [key: string]: unknown;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { QuickcdError, errorMessage } from './errors.js';
 import { compareEventIds, parseEvent, type GitHubEvent } from '../handlers/event.js';
+import { payloadProblems } from '../handlers/payload-problems.js';
 
 export interface EventsFile {
   /** Valid events, oldest first (numeric id order). */
@@ -12,7 +13,8 @@ export interface EventsFile {
 /**
  * Reads a JSON array of Events API events (what `GET /repos/{owner}/{repo}/events` returns) —
  * or a single event object. An unreadable file or one that is not JSON fails; a malformed
- * event is reported (index and field) and left out, never crashing the run.
+ * event, or one whose payload is not what its typings promise, is reported (index, event id
+ * and field) and left out, never crashing the run.
  */
 export async function readEventsFile(path: string): Promise<EventsFile> {
   let text: string;
@@ -52,6 +54,11 @@ export async function readEventsFile(path: string): Promise<EventsFile> {
   items.forEach((raw, index) => {
     try {
       const event = parseEvent(raw, `[${index}]`);
+      const payload = payloadProblems(event);
+      if (payload.length > 0) {
+        problems.push(payload.map((p) => `[${index}] (event ${event.id}).${p}`).join('; '));
+        return;
+      }
       if (seen.has(event.id)) {
         problems.push(`[${index}].id: duplicate event id ${event.id}`);
         return;

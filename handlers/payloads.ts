@@ -52,9 +52,15 @@ export interface GitRef {
   readonly ref: string;
   readonly sha: string;
   readonly label?: string;
+  /**
+   * The Events API sends `id`, `name` and `url` here; webhook-shaped payloads (GitHub
+   * Enterprise Server, synthesised events) also `full_name` and `fork`.
+   */
   readonly repo?: {
-    readonly full_name: string;
-    readonly fork: boolean;
+    readonly id?: number;
+    readonly name?: string;
+    readonly full_name?: string;
+    readonly fork?: boolean;
     readonly [key: string]: unknown;
   } | null;
 }

@@ -43,6 +43,8 @@ export interface CommentWriter {
   url(): string | undefined;
   /** Resolves once the latest state is written, or given up after bounded retries. Never rejects. */
   flush(): Promise<void>;
+  /** Whether the latest state never reached GitHub (after a flush: the write was lost). */
+  unwritten(): boolean;
 }
 
 interface WriterState {
@@ -161,6 +163,7 @@ export function createCommentWriter(options: CommentWriterOptions): CommentWrite
       void start();
     },
     url: () => state.comments[0]?.url,
+    unwritten: () => state.writtenVersion < state.version,
     async flush() {
       try {
         await start();

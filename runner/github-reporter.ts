@@ -45,6 +45,7 @@ export function createGitHubReporter(options: GitHubReporterOptions): Reporter {
   const retry: WriteRetry = { ...defaultWriteRetry, ...options.retry };
   const queue = new PQueue({ concurrency: 1 });
   const writers = new Set<CommentWriter>();
+  let lostStatuses = 0;
 
   return {
     commentLog(target, handler) {
@@ -73,6 +74,7 @@ export function createGitHubReporter(options: GitHubReporterOptions): Reporter {
           const final = !isRetryableWriteError(error) || attempt >= retry.attempts;
           const message = `Could not set commit status ${status.state} [${status.context}] on ${status.sha.slice(0, 12)}: ${errorMessage(error)}`;
           if (final) {
+            lostStatuses += 1;
             log.error({ err: error, attempts: attempt }, `${message}; giving up`);
             return;
           }
@@ -84,6 +86,11 @@ export function createGitHubReporter(options: GitHubReporterOptions): Reporter {
     },
 
     getCommitStatus: (sha, context) => readCommitStatus(github, repo, sha, context),
+
+    lostWrites: () => ({
+      comments: [...writers].filter((w) => w.unwritten()).length,
+      statuses: lostStatuses,
+    }),
 
     async flush() {
       try {

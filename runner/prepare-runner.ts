@@ -56,7 +56,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
     ...config.secretDirs.flatMap(secretFileValues),
     ...(token ? tokenForms(token) : []),
   ]);
-  const log = createLogger({ level: config.logLevel, redact });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, redact });
   const write = (text: string) => options.stdout(redact(text));
   const github = options.createGitHub
     ? options.createGitHub(config, log)

@@ -21,4 +21,11 @@ export interface Reporter {
   getCommitStatus(sha: string, context: string): Promise<CommitStatus | undefined>;
   /** Writes everything pending. Never rejects: reporter failures are logged, not fatal. */
   flush(): Promise<void>;
+  /** After `flush`: the comments whose latest state and the statuses GitHub never got. */
+  lostWrites?(): LostWrites;
+}
+
+export interface LostWrites {
+  readonly comments: number;
+  readonly statuses: number;
 }

@@ -1,8 +1,11 @@
-import { errorMessage, isQuickcdError } from '../common/errors.js';
+import { errorMessage, isQuickcdError, type QuickcdErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { BuiltinCommand } from './builtin-command.js';
 import { retryEvent, skipEvent } from './operator-actions.js';
 import type { EventStore } from './ports/event-store.js';
+
+/** Errors that are answers (the command was understood and refused), not failures. */
+const REFUSALS: ReadonlySet<QuickcdErrorCode> = new Set(['USAGE', 'EVENT_NOT_FOUND', 'LANE_ORDER']);
 
 /** Posts quickcd's answer to a `/quickcd` comment, on the same commit or issue. */
 export type Respond = (
@@ -12,7 +15,7 @@ export type Respond = (
 ) => Promise<void>;
 
 /**
- * Obeys `/quickcd skip|retry <id>` from an author with write access and answers on GitHub;
+ * Obeys `/quickcd skip <id>` and `/quickcd retry <id> [force]` from an author with write access and answers on GitHub;
  * commands from anyone else are logged and ignored (no answer: no amplification of spam).
  */
 export async function applyBuiltinCommand(
@@ -32,18 +35,25 @@ export async function applyBuiltinCommand(
   }
   let answer: string;
   try {
-    const event =
-      command.name === 'skip'
-        ? await skipEvent(deps.store, command.eventId, repo)
-        : await retryEvent(deps.store, command.eventId, deps.now, repo);
-    answer =
-      command.name === 'skip'
-        ? `event ${event.id} (${event.type}) is skipped; the events after it go on.`
+    if (command.name === 'skip') {
+      const event = await skipEvent(deps.store, command.eventId, repo);
+      answer = `event ${event.id} (${event.type}) is skipped; the events after it go on.`;
+    } else {
+      const { event, ranAfter } = await retryEvent(deps.store, command.eventId, deps.now, {
+        repo,
+        force: command.force,
+      });
+      answer = ranAfter
+        ? `event ${event.id} (${event.type}) runs again now, after newer event ${ranAfter.id} (${ranAfter.type}) which already ran: forced out of event-id order.`
         : `event ${event.id} (${event.type}) runs again now.`;
+    }
     log.info('obeyed a /quickcd command');
   } catch (error) {
-    if (!isQuickcdError(error, 'USAGE') && !isQuickcdError(error, 'EVENT_NOT_FOUND')) throw error;
+    if (!isQuickcdError(error) || !REFUSALS.has(error.code)) throw error;
     answer = `cannot ${command.name}: ${error.message.replace(/: see quickcd events$/, '')}.`;
+    if (error.code === 'LANE_ORDER') {
+      answer += ` To run it anyway, comment \`/quickcd retry ${command.eventId} force\`.`;
+    }
     log.info({ answer }, 'refused a /quickcd command');
   }
   await deps

@@ -7,6 +7,8 @@ export interface BuiltinCommand {
   readonly name: 'skip' | 'retry';
   /** The event it acts on (an event of the same repository). */
   readonly eventId: string;
+  /** `/quickcd retry <id> force`: retry even if it breaks the lane's event-id order. */
+  readonly force: boolean;
   readonly login: string;
   /** Whether the author has write access: only then is the command obeyed. */
   readonly trusted: boolean;
@@ -26,7 +28,7 @@ interface CommentPayload {
 }
 
 /**
- * `/quickcd skip <event-id>` or `/quickcd retry <event-id>` as the first line of a new commit,
+ * `/quickcd skip <event-id>` or `/quickcd retry <event-id> [force]` as the first line of a new commit,
  * issue or pull request comment: the scheduler's own chat-ops, the GitHub twins of
  * `quickcd skip|retry`. Other `/quickcd …` commands are left to the handlers.
  */
@@ -35,7 +37,9 @@ export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefi
   const payload = event.payload as CommentPayload;
   if (event.type === 'IssueCommentEvent' && payload.action !== 'created') return undefined;
   const body = typeof payload.comment?.body === 'string' ? payload.comment.body : '';
-  const match = /^\s*\/quickcd\s+(skip|retry)\s+(\d+)\s*$/.exec(body.split('\n')[0] ?? '');
+  const match = /^\s*\/quickcd\s+(?:(skip)|(retry))\s+(\d+)(\s+force)?\s*$/.exec(
+    body.split('\n')[0] ?? '',
+  );
   if (!match) return undefined;
   const target =
     event.type === 'CommitCommentEvent'
@@ -46,9 +50,11 @@ export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefi
         ? { kind: 'issue' as const, number: payload.issue.number }
         : undefined;
   if (!target) return undefined;
+  if (match[1] && match[4]) return undefined; // `force` is for retry only
   return {
-    name: match[1] as 'skip' | 'retry',
-    eventId: match[2]!,
+    name: match[1] ? 'skip' : 'retry',
+    eventId: match[3]!,
+    force: match[4] !== undefined,
     login: typeof payload.comment?.user?.login === 'string' ? payload.comment.user.login : '?',
     trusted: TRUSTED.has(String(payload.comment?.author_association)),
     target,

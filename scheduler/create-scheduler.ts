@@ -1,12 +1,16 @@
 import type { Config } from '../common/config.js';
+import { classifyGitHubFailure } from '../common/github/check-repo-access.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { payloadProblems } from '../handlers/payload-problems.js';
 import { matchHandlers, type Registry } from '../handlers/registry.js';
+import { createAccessGate, type CheckAccess } from './access-gate.js';
 import { applyBuiltinCommand, type Respond } from './apply-builtin-command.js';
 import { parseBuiltinCommand, type BuiltinCommand } from './builtin-command.js';
 import type { Clock } from './clock.js';
+import { createReadiness, type Readiness } from './readiness.js';
 import { createDispatcher } from './dispatcher.js';
-import { newStoredEvent } from './event-state.js';
+import { newInvalidStoredEvent, newStoredEvent } from './event-state.js';
 import type { Cursor } from './cursor.js';
 import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';
@@ -39,11 +43,21 @@ export interface SchedulerOptions {
   readonly prune?: () => Promise<unknown>;
   /** How long shutdown waits for bookkeeping in flight. */
   readonly shutdownGraceMs?: number;
+  /**
+   * Whether the credentials can read a repository (`checkRepoAccess`): checked at start and
+   * before polling a repository not yet verified; a refused one is not polled, makes the
+   * scheduler not ready, and is checked again with backoff. Absent: every repository is fine.
+   */
+  readonly checkAccess?: CheckAccess;
+  /** Where not-ready reasons go; default a fresh one (see {@link Scheduler.readiness}). */
+  readonly readiness?: Readiness;
 }
 
 export interface Scheduler {
   /** Polls and dispatches until `signal` aborts (or leadership is lost), then cleans up. */
   run(signal: AbortSignal): Promise<'stopped' | 'leadership lost'>;
+  /** Not ready, and why: repositories the credentials cannot read (`github:<repo>`). */
+  readonly readiness: Readiness;
 }
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
@@ -60,6 +74,20 @@ const RESYNC_MS = 5 * 60_000;
  */
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
+  const readiness = options.readiness ?? createReadiness();
+  const access = createAccessGate({
+    checkAccess: options.checkAccess,
+    readiness,
+    log,
+    backoffMs: (n) => Math.min(config.pollInterval * 1000 * 2 ** (n - 1), MAX_POLL_BACKOFF_MS),
+  });
+  /** A refused repository is polled again only after its next check is due. */
+  const gate = async (repo: string, signal: AbortSignal): Promise<boolean> => {
+    const verdict = await access.check(repo, signal);
+    if (verdict === true) return !signal.aborted;
+    nextPollAt.set(repo, clock.now().getTime() + verdict);
+    return false;
+  };
   let wakeController = new AbortController();
   // Something may be ready to dispatch: new events, a finished run, an operator's change.
   let dirty = true;
@@ -84,6 +112,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function poll(repo: string, signal: AbortSignal): Promise<void> {
     const rlog = log.child({ repo });
+    if (!(await gate(repo, signal))) return;
     try {
       const cursor = cursors.has(repo) ? cursors.get(repo) : await store.getCursor(repo);
       const result = await source.poll(repo, cursor, signal);
@@ -92,9 +121,25 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       for (const event of result.events) {
         const command = parseBuiltinCommand(event);
         if (command) commands.push(command);
+        const late = result.late.has(event.id);
+        const problems = payloadProblems(event);
+        if (problems.length > 0) {
+          // Its filters would run on what the typings say cannot be: recorded, never run.
+          const typed = registry.handlers.filter((h) => h.type === event.type);
+          if (typed.length === 0) continue;
+          const problem = `malformed ${event.type} payload: ${problems.join('; ')}`;
+          const created = await store.putEvent(
+            newInvalidStoredEvent(event, typed, clock.now(), problem, late),
+          );
+          if (created) stored++;
+          rlog.error(
+            { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
+            'stored a malformed event as failed: its handlers do not run',
+          );
+          continue;
+        }
         const match = matchHandlers(registry, event);
         if (match.handlers.length === 0) continue;
-        const late = result.late.has(event.id);
         const created = await store.putEvent(
           newStoredEvent(event, match.handlers, clock.now(), late),
         );
@@ -133,6 +178,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       }
       cursors.set(repo, result.cursor);
       failures.delete(repo);
+      access.granted(repo);
       nextPollAt.set(repo, clock.now().getTime() + result.nextPollSeconds * 1000);
       rlog.info(
         { fetched: result.events.length, stored, nextPollSeconds: result.nextPollSeconds },
@@ -140,6 +186,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       );
     } catch (error) {
       if (signal.aborted) return;
+      const refused = classifyGitHubFailure(repo, error);
+      if (options.checkAccess && refused.kind !== 'transient') {
+        nextPollAt.set(repo, clock.now().getTime() + access.denied(refused));
+        return;
+      }
       const n = (failures.get(repo) ?? 0) + 1;
       failures.set(repo, n);
       const delay = Math.min(config.pollInterval * 1000 * 2 ** (n - 1), MAX_POLL_BACKOFF_MS);
@@ -201,7 +252,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   }
 
   return {
+    readiness,
+
     async run(signal) {
+      // At start, leading or standing by: bad credentials are reported at once.
+      if (options.checkAccess) {
+        for (const repo of repos) {
+          if (signal.aborted) break;
+          await gate(repo, signal);
+        }
+        if (signal.aborted) {
+          log.info({ reason: 'stopped' }, 'scheduler stopped');
+          return 'stopped';
+        }
+      }
       log.info({ repos }, 'waiting for leadership');
       let lost: AbortSignal;
       try {

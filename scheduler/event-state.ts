@@ -39,6 +39,30 @@ export function newStoredEvent(
   };
 }
 
+/**
+ * A polled event whose payload is not what its typings promise (`problem` says which fields):
+ * stored `failed` with the reason on every lane and handler, never run. A blocking one holds
+ * its repository's lane like any failed event, until an operator skips it.
+ */
+export function newInvalidStoredEvent(
+  event: GitHubEvent,
+  matched: readonly Pick<HandlerDefinition, 'name' | 'blocking'>[],
+  now: Date,
+  problem: string,
+  late = false,
+): StoredEvent {
+  const stored = newStoredEvent(event, matched, now, late);
+  const lanes: Partial<Record<Lane, LaneState>> = {};
+  for (const lane of LANES) {
+    if (stored.lanes[lane]) lanes[lane] = { status: 'failed', attempts: 0, lastError: problem };
+  }
+  const handlers: Record<string, HandlerState> = {};
+  for (const [name, h] of Object.entries(stored.handlers)) {
+    handlers[name] = { ...h, status: 'failed', error: problem };
+  }
+  return { ...stored, status: 'failed', lanes, handlers, problem };
+}
+
 /** Names of the handlers of `lane` that completed (a retry skips them). */
 export function completedHandlers(stored: StoredEvent, lane: Lane): string[] {
   return Object.entries(stored.handlers)
@@ -49,7 +73,8 @@ export function completedHandlers(stored: StoredEvent, lane: Lane): string[] {
 /** Whether `lane` of the event has work that may start now. */
 export function isLaneDue(stored: StoredEvent, lane: Lane, now: Date): boolean {
   const state = stored.lanes[lane];
-  if (!state || stored.status === 'skipped') return false;
+  // An event with a problem (malformed payload, too large to store) can never run.
+  if (!state || stored.status === 'skipped' || stored.problem !== undefined) return false;
   if (state.status === 'pending') return true;
   if (state.status !== 'failed') return false;
   const at = state.nextRunAt === undefined ? NaN : Date.parse(state.nextRunAt);

@@ -11,6 +11,8 @@ import type { EventStore, StoredEvent } from './ports/event-store.js';
 export interface FileStoreOptions {
   /** Holds `events/<owner>~<repo>~<id>.json` and `cursors/<owner>~<repo>.json`. */
   readonly stateDir: string;
+  /** Create the state directory when missing (the scheduler); operator commands do not. */
+  readonly create?: boolean;
 }
 
 const SEP = '~'; // not allowed in GitHub owner or repository names
@@ -20,15 +22,25 @@ const SEP = '~'; // not allowed in GitHub owner or repository names
  * rename), so a crash at any point leaves a readable store; updates hold a lock file, so the
  * scheduler and `quickcd retry|skip` can write the same event.
  */
-export function createFileStore({ stateDir }: FileStoreOptions): EventStore {
+export function createFileStore({ stateDir, create = true }: FileStoreOptions): EventStore {
   const eventsDir = join(stateDir, 'events');
   const cursorsDir = join(stateDir, 'cursors');
-  const ready = Promise.all([
-    mkdir(eventsDir, { recursive: true }),
-    mkdir(cursorsDir, { recursive: true }),
-  ]).catch((error: unknown) => {
-    throw failure(`cannot create the state directory ${stateDir}: ${errorMessage(error)}`, error);
-  });
+  const ready = create
+    ? Promise.all([
+        mkdir(eventsDir, { recursive: true }),
+        mkdir(cursorsDir, { recursive: true }),
+      ]).catch((error: unknown) => {
+        throw failure(
+          `cannot create the state directory ${stateDir}: ${errorMessage(error)}`,
+          error,
+        );
+      })
+    : Promise.resolve();
+  const listEventFiles = () =>
+    readdir(eventsDir).catch((error: unknown) => {
+      if (!create && (error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
 
   const eventFile = (repo: string, id: string) =>
     join(eventsDir, `${repo.replace('/', SEP)}${SEP}${id}.json`);
@@ -55,7 +67,7 @@ export function createFileStore({ stateDir }: FileStoreOptions): EventStore {
   async function findFile(id: string, repo?: string): Promise<string | undefined> {
     await ready;
     if (repo) return eventFile(repo, id);
-    const name = (await readdir(eventsDir)).find((f) => f.endsWith(`${SEP}${id}.json`));
+    const name = (await listEventFiles()).find((f) => f.endsWith(`${SEP}${id}.json`));
     return name && join(eventsDir, name);
   }
 
@@ -77,7 +89,7 @@ export function createFileStore({ stateDir }: FileStoreOptions): EventStore {
 
     async listEvents(filter = {}) {
       await ready;
-      const files = (await readdir(eventsDir)).filter((f) => /~\d+\.json$/.test(f));
+      const files = (await listEventFiles()).filter((f) => /~\d+\.json$/.test(f));
       const events: StoredEvent[] = [];
       for (const f of files) {
         const stored = await read(join(eventsDir, f));

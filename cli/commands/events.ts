@@ -1,4 +1,4 @@
-import type { EventStatus, StoredEvent } from '../../scheduler/ports/event-store.js';
+import type { EventStatus, HandlerState, StoredEvent } from '../../scheduler/ports/event-store.js';
 import { QuickcdError } from '../../common/errors.js';
 import type { Command } from '../command.js';
 import { openStore, storeOptions, storeUsage } from './operator-store.js';
@@ -44,6 +44,14 @@ ${storeUsage}`,
   },
 };
 
+/** A handler not yet complete whose lane is running is running (again). */
+function handlerStatus(event: StoredEvent, handler: HandlerState): string {
+  if (handler.status !== 'complete' && event.lanes[handler.lane]?.status === 'running') {
+    return 'running';
+  }
+  return handler.status;
+}
+
 export function formatTable(events: readonly StoredEvent[]): string {
   const rows = [
     ['ID', 'REPOSITORY', 'TYPE', 'STATUS', 'ATTEMPTS', 'NEXT RUN', 'HANDLERS'],
@@ -61,7 +69,7 @@ export function formatTable(events: readonly StoredEvent[]): string {
         String(Math.max(0, ...lanes.map((l) => l.attempts))),
         e.status === 'skipped' ? '-' : (next ?? '-'),
         Object.entries(e.handlers)
-          .map(([name, h]) => `${name}:${h.status}`)
+          .map(([name, h]) => `${name}:${handlerStatus(e, h)}`)
           .join(' ') || '-',
       ];
     }),

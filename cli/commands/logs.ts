@@ -1,6 +1,6 @@
 import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { createKubeConfig, unreachable } from '../../scheduler/kubernetes/create-kube-config.js';
@@ -8,7 +8,8 @@ import { RUNNER_CONTAINER } from '../../scheduler/kubernetes/job-manifest.js';
 import { jobStatusText } from '../../scheduler/kubernetes/job-outcome.js';
 import { LABEL, MANAGED_BY, repoLabel } from '../../scheduler/kubernetes/names.js';
 import type { Command } from '../command.js';
-import { eventIdArgument } from './operator-store.js';
+import { requireStateDir } from '../require-state-dir.js';
+import { eventIdArgument, storeOptions, storeUsage } from './operator-store.js';
 
 const attemptOf = (job: V1Job): number => Number(job.metadata?.labels?.[LABEL.attempt] ?? 0);
 const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp ?? 0).getTime();
@@ -16,40 +17,33 @@ const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp
 export const logsCommand: Command = {
   name: 'logs',
   summary: "print the logs of an event's handler Jobs",
-  usage: `Usage: quickcd logs <event-id> [--repo owner/name] [--kubeconfig <file>] [--namespace <ns>]
+  usage: `Usage: quickcd logs <event-id> [options]
 
 Prints, for each Job of the event (oldest attempt first), a header line
-"== job/<name> (<lane>, attempt <n>, <status>) ==" and the log of its Pod.
-Pods and Jobs are deleted ttlSecondsAfterFinished after they finish (QUICKCD_JOB_TTL_SECONDS);
-the per-handler results stay with the event.
+"== job/<name> (<lane>, attempt <n>, <status>) ==" and the log of its Pod; with the local
+executor (--executor local, or --store file without an executor), each local run's output
+from <state-dir>/runs/. Pods and Jobs are deleted ttlSecondsAfterFinished after they finish
+(QUICKCD_JOB_TTL_SECONDS); the per-handler results stay with the event (quickcd events).
 
 Options:
-  --repo <owner/name>   only Jobs of this repository (or QUICKCD_REPO, when it names one)
-  --kubeconfig <file>   kubeconfig (or KUBECONFIG; in a Pod: its service account)
-  --namespace <ns>      namespace (or QUICKCD_NAMESPACE; default: the kubeconfig context's)
-  --executor local      runs of the local executor: <state-dir>/runs/*/output.log
-  --state-dir <dir>     state directory (default .quickcd)
+${storeUsage}
 
-Exit status: 0 printed, 1 no Job found, 2 bad input.`,
+Exit status: 0 printed, 1 no run found, 2 bad input.`,
   positionals: true,
-  options: {
-    repo: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    namespace: { type: 'string' },
-    executor: { type: 'string' },
-    'state-dir': { type: 'string' },
-    'log-level': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
+  options: storeOptions,
   async run({ flags, positionals, env, stdout, stderr }) {
     const eventId = eventIdArgument(positionals, 'logs');
     const config = loadConfig(env, flags);
-    if (config.executor === 'local')
+    const executorChosen = flags.executor !== undefined || Boolean(env.QUICKCD_EXECUTOR);
+    if (config.executor === 'local' || (config.store === 'file' && !executorChosen)) {
+      requireStateDir(resolve(config.stateDir));
       return printLocalLogs(config.stateDir, eventId, stdout, stderr);
+    }
     const { kubeConfig, namespace } = createKubeConfig(config);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const repo = config.repos.length === 1 ? config.repos[0]?.fullName : undefined;
+    // --repo is the operator commands' filter; QUICKCD_REPO counts when it names one.
     const selector = [
       `${LABEL.managedBy}=${MANAGED_BY}`,
       `${LABEL.eventId}=${eventId}`,

@@ -5,11 +5,12 @@ import type { EventStore } from '../../scheduler/ports/event-store.js';
 import type { CommandInput } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
 
-/** Options of the commands that work on the event store (`events`, `retry`, `skip`). */
+/** Options of the operator commands (`events`, `retry`, `skip`, `logs`): all the same. */
 export const storeOptions = {
   repo: { type: 'string' },
   store: { type: 'string' },
   'state-dir': { type: 'string' },
+  executor: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
   'log-level': { type: 'string' },
@@ -17,14 +18,18 @@ export const storeOptions = {
 } as const;
 
 export const storeUsage = `  --repo <owner/name>   the event's repository (when ids could clash)
-  --store <kind>        kubernetes (default) | file (or QUICKCD_STORE)
-  --state-dir <dir>     state directory of the file store (default .quickcd)
-  --kubeconfig <file>   outside a cluster
-  --namespace <ns>      Kubernetes namespace (or QUICKCD_NAMESPACE)`;
+  --store <kind>        kubernetes (ConfigMaps, default) | file (or QUICKCD_STORE)
+  --state-dir <dir>     the scheduler's state directory (default .quickcd; never created)
+  --executor <kind>     kubernetes (Jobs, default) | local (or QUICKCD_EXECUTOR); what
+                        quickcd logs reads
+  --kubeconfig <file>   outside a cluster (or KUBECONFIG; in a Pod: its service account)
+  --namespace <ns>      Kubernetes namespace (or QUICKCD_NAMESPACE)
+  --log-level <level>   trace | debug | info | warn (default) | error | fatal | silent`;
 
 export function openStore({ flags, env }: Pick<CommandInput, 'flags' | 'env'>): EventStore {
   const config = loadConfig(env, { ...flags, 'log-level': flags['log-level'] ?? 'warn' });
-  return createAdapters(config, createLogger({ level: config.logLevel })).store();
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  return createAdapters(config, log, { operator: true }).store();
 }
 
 /** The one event id a command takes, or a usage error showing the form. */

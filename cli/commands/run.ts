@@ -8,7 +8,9 @@ import { prepareRunner } from '../../runner/prepare-runner.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
+import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { githubAdapters } from '../github-adapters.js';
+import { requireGitHubAccess } from '../require-github-access.js';
 import type { Command } from '../command.js';
 
 export const runCommand: Command = {
@@ -16,7 +18,7 @@ export const runCommand: Command = {
   summary: 'run handlers on events from a JSON file, locally (no cluster)',
   usage: `Usage: quickcd run --events <file.json> --handlers <file> [--github]
 
-Runs the handlers of <file> (.ts, .mjs or .js, anywhere on disk) on the events in
+Runs the handlers of <file> (.ts, .mts, .js or .mjs, anywhere on disk) on the events in
 <file.json> (an array as GET /repos/{owner}/{repo}/events returns), through the real runner:
 non-blocking handlers of all events first, then blocking handlers in event-id order.
 Comments and statuses are printed as they would appear on GitHub.
@@ -24,8 +26,10 @@ Comments and statuses are printed as they would appear on GitHub.
 Options:
   --events <file>     JSON array of Events API events (required)
   --handlers <file>   handlers file (or QUICKCD_HANDLERS)
-  --github            post comments and statuses to GitHub for real (needs a token)
-  --log-level <lvl>   trace|debug|info|warn|error (or QUICKCD_LOG_LEVEL)
+  --github            post comments and statuses to GitHub for real (needs a token;
+                      the credentials must read each repository, else exit 2)
+  --log-level <lvl>   trace|debug|info|warn|error|fatal|silent (default warn, or
+                      QUICKCD_LOG_LEVEL)
 
 Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
   options: {
@@ -68,6 +72,12 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     });
 
     redactProcessOutput(deps.redact);
+    if (useGitHub) {
+      const repos = events
+        .filter((e) => matchHandlers(registry, e).handlers.length > 0)
+        .map((e) => e.repo.name);
+      await requireGitHubAccess(deps.github, [...new Set(repos)], deps.log);
+    }
     for (const event of events) {
       for (const f of matchHandlers(registry, event).filterErrors) {
         deps.log.warn(
@@ -78,6 +88,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     }
 
     const results: HandlerResult[] = [];
+    const lost = { comments: 0, statuses: 0 };
     const runLane = async (lane: 'nonblocking' | 'blocking') => {
       for (const event of events) {
         if (matchHandlers(registry, event, { lane }).handlers.length === 0) continue;
@@ -95,6 +106,9 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
           defaultTimeoutSeconds: config.handlerTimeoutSeconds,
         });
         results.push(...result.results);
+        const lostHere = perEvent.reporter.lostWrites?.();
+        lost.comments += lostHere?.comments ?? 0;
+        lost.statuses += lostHere?.statuses ?? 0;
       }
     };
     await runLane('nonblocking');
@@ -108,6 +122,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
       `\nquickcd run: ${events.length} event(s), ${unmatched} matched no handler; ` +
         `${results.length} handler run(s): ${results.length - failed.length} succeeded, ${failed.length} failed` +
         `${failed.length ? ` (${failed.map((f) => f.name).join(', ')})` : ''}` +
+        `${formatLostWrites(lost) ? `; ${formatLostWrites(lost)}` : ''}` +
         `${problems.length ? `; ${problems.length} malformed event(s) skipped` : ''}\n`,
     );
     if (problems.length > 0) return 2;

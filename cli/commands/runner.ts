@@ -5,9 +5,11 @@ import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { loadHandlers } from '../../common/load-handlers.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
+import { payloadProblems } from '../../handlers/payload-problems.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { runEvent } from '../../runner/run-event.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
@@ -82,6 +84,14 @@ Options:
       );
     }
     const event = parseEvent(JSON.parse(text), eventFile);
+    const problems = payloadProblems(event);
+    if (problems.length > 0) {
+      throw new QuickcdError(
+        'EVENT_INVALID',
+        `Malformed event ${event.id} (${event.type}): ${problems.join('; ')}`,
+        { eventId: event.id, problems },
+      );
+    }
     const registry = await loadHandlers(config.handlers);
     const deps = prepareRunner({
       config,
@@ -137,8 +147,14 @@ Options:
       deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
     }
     const failed = result.results.filter((r) => !r.ok);
+    const lost = perEvent.reporter.lostWrites?.() ?? { comments: 0, statuses: 0 };
     deps.log.info(
-      { eventId: event.id, ran: result.results.length, failed: failed.length },
+      {
+        eventId: event.id,
+        ran: result.results.length,
+        failed: failed.length,
+        ...(lost.comments + lost.statuses > 0 ? { lostWrites: formatLostWrites(lost) } : {}),
+      },
       'runner finished',
     );
     return failed.length > 0 || stop.signal.aborted ? 1 : 0;

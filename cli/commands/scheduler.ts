@@ -1,9 +1,11 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
+import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlersFile } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
+import { payloadProblems } from '../../handlers/payload-problems.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
@@ -68,10 +70,12 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     }
     const log = createLogger({
       level: config.logLevel,
+      format: config.logFormat,
       redact: createRedactor(secretValues(config, env)),
     });
     const { registry, bundle } = await loadHandlersFile(config.handlers);
     const adapters = createAdapters(config, log);
+    await adapters.checkCluster();
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
@@ -81,6 +85,9 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         github,
         wanted: (event) =>
           parseBuiltinCommand(event) !== undefined ||
+          // A malformed payload of a handled type is kept, to be recorded as failed.
+          (payloadProblems(event).length > 0 &&
+            registry.handlers.some((h) => h.type === event.type)) ||
           matchHandlers(registry, event).handlers.length > 0,
         config,
         log,
@@ -93,6 +100,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      // Bad credentials are reported at start (not ready), and checked again until they work.
+      checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
         const [owner = '', repo = ''] = fullName.split('/');
         if (target.kind === 'commit') {

@@ -35,7 +35,7 @@ async function quickCommand(
       log(
         'Commands',
         '/quickcd help\n/quickcd echo <words>\n/quickcd status\n' +
-          '/quickcd skip <event-id>, /quickcd retry <event-id> (built into the scheduler)',
+          '/quickcd skip <event-id>, /quickcd retry <event-id> [force] (built into the scheduler)',
       );
       return;
     case 'skip':

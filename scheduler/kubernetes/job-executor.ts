@@ -86,11 +86,11 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       });
       try {
         await batch.createNamespacedJob({ namespace, body });
-        jlog.info({ lane: spec.lane, attempt: spec.attempt }, 'launched Job');
+        jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'created Job');
         return { name, adopted: false };
       } catch (error) {
         if (apiStatusCode(error) === 409) {
-          jlog.info({ lane: spec.lane, attempt: spec.attempt }, 'Job exists already: adopted');
+          jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'Job exists already: adopted');
           return { name, adopted: true };
         }
         throw failed(`Cannot create Job ${namespace}/${name}`, spec, error);

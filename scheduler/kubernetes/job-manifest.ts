@@ -18,6 +18,7 @@ export type JobConfig = Pick<
   | 'githubUrl'
   | 'clusterId'
   | 'logLevel'
+  | 'logFormat'
   | 'handlerTimeoutSeconds'
   | 'commentIntervalSeconds'
 >;
@@ -109,6 +110,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
     { name: 'QUICKCD_CLUSTER_ID', value: config.clusterId },
     { name: 'QUICKCD_REPO', value: spec.event.repo },
     { name: 'QUICKCD_LOG_LEVEL', value: config.logLevel },
+    { name: 'QUICKCD_LOG_FORMAT', value: config.logFormat },
     { name: 'QUICKCD_HANDLER_TIMEOUT', value: String(config.handlerTimeoutSeconds) },
     { name: 'QUICKCD_COMMENT_INTERVAL', value: String(config.commentIntervalSeconds) },
     { name: 'QUICKCD_SECRET_DIRS', value: secretDirs.join(',') },

@@ -12,10 +12,15 @@ export function jobFinished(job: V1Job): boolean {
   return condition(job, 'Complete') !== undefined || condition(job, 'Failed') !== undefined;
 }
 
-/** `running`, `succeeded`, `failed (DeadlineExceeded)`… for people (`quickcd logs`). */
+/**
+ * `running`, `succeeded`, `handler failed`, `failed (DeadlineExceeded)`… for people (`quickcd
+ * logs`). With `backoffLimit: 0` the Job controller's `BackoffLimitExceeded` only means that the
+ * runner exited non-zero: some handler failed.
+ */
 export function jobStatusText(job: V1Job): string {
   if (condition(job, 'Complete')) return 'succeeded';
   const failed = condition(job, 'Failed');
+  if (failed?.reason === 'BackoffLimitExceeded') return 'handler failed';
   if (failed) return `failed${failed.reason ? ` (${failed.reason})` : ''}`;
   return (job.status?.active ?? 0) > 0 ? 'running' : 'pending';
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
 import { eventually } from '../support/eventually.js';
-import { tempDir } from '../support/fixtures.js';
+import { issueCommentPayload, tempDir } from '../support/fixtures.js';
 import { runCli } from '../support/run-cli.js';
 import { startSchedulerProcess, type SchedulerProcess } from '../support/scheduler-process.js';
 
@@ -108,7 +108,7 @@ const lines = (file: string) =>
 const comment = () =>
   github.addEvent(REPO, {
     type: 'IssueCommentEvent',
-    payload: { action: 'created', issue: { number: 7 }, comment: { body: 'hi' } },
+    payload: issueCommentPayload('hi'),
   });
 
 const events = async (...extra: string[]) =>
@@ -132,7 +132,7 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     const b = pushEvent();
     github.addEvent(REPO, {
       type: 'IssueCommentEvent',
-      payload: { action: 'created', issue: { number: 7 }, comment: { body: 'hello' } },
+      payload: issueCommentPayload('hello'),
     });
     github.addEvent(REPO, { type: 'WatchEvent', payload: { action: 'started' } }); // no handler
     await eventually(async () => (await statusOf(b.id)) === 'handled', 'event b handled', 30_000);
@@ -200,10 +200,14 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     // a is fixed; quickcd retry runs it again now (no backoff wait), the done handlers stay done.
     await eventually(async () => (await statusOf(c.id)) === 'handled', 'c handled', 30_000);
     rmSync(join(dir, `fail-${a.id}`));
-    const retry = await runCli(['retry', a.id, '--store', 'file', '--state-dir', stateDir], {
-      env,
-    });
-    expect(retry.code).toBe(0);
+    // b and c already ran after a: retrying a breaks the lane's order, so only with --force.
+    const retryArgs = ['retry', a.id, '--store', 'file', '--state-dir', stateDir];
+    const refused = await runCli(retryArgs, { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`newer event ${c.id} (PushEvent) already ran`);
+    const retry = await runCli([...retryArgs, '--force'], { env });
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(retry.stdout).toContain(`after newer event ${c.id}`);
     await eventually(
       async () => (await statusOf(a.id)) === 'handled',
       'a handled after retry',
@@ -216,6 +220,48 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     expect(notFound.code).toBe(2);
     expect(notFound.stderr).toContain('no stored event 999');
     await scheduler.stop();
+  });
+
+  it('records a malformed payload as failed with the event id and field, never running it', async () => {
+    const scheduler = start();
+    await scheduler.waitForLog('polled');
+    const bad = github.addEvent(REPO, {
+      type: 'PushEvent',
+      payload: { repository_id: 1, push_id: 2, ref: 'refs/heads/main', before: '0'.repeat(40) },
+    });
+    const logged = await scheduler.waitForLog(
+      'stored a malformed event as failed: its handlers do not run',
+      { eventId: bad.id },
+    );
+    expect(logged.problem).toMatch(/^malformed PushEvent payload: payload\.head: /);
+    const listed = await events('--json');
+    expect(listed.stdout).toContain(`"id":"${bad.id}"`);
+    expect(await statusOf(bad.id)).toBe('failed');
+    const skip = await runCli(['skip', bad.id, '--store', 'file', '--state-dir', stateDir], {
+      env,
+    });
+    expect(skip.code).toBe(0);
+    const good = pushEvent();
+    await eventually(async () => (await statusOf(good.id)) === 'handled', 'next event', 30_000);
+    expect(runs()).toEqual([good.id]);
+    expect(await scheduler.stop()).toBe(0);
+  });
+
+  it('bad credentials: an error naming the repository and the fix, checked again and again', async () => {
+    const scheduler = start({ QUICKCD_GITHUB_TOKEN: 'ghp_revoked' });
+    const refusals = () =>
+      scheduler.logs.filter(
+        (l) =>
+          l.level === 50 && l.repo === REPO && typeof l.msg === 'string' && /\(401 /.test(l.msg),
+      );
+    const [first] = await eventually(() => (refusals().length > 0 ? refusals() : undefined));
+    expect(first?.msg).toMatch(/GitHub refused the credentials while reading acme\/webapp/);
+    expect(first?.msg).toContain('QUICKCD_GITHUB_TOKEN');
+    expect(first?.missing).toBe('valid credentials');
+    await eventually(() => refusals().length >= 2, 'checked again', 20_000);
+    expect(scheduler.child.exitCode).toBeNull();
+    expect(github.requests.some((r) => r.path.startsWith(`/repos/${REPO}/events`))).toBe(false);
+    expect(await scheduler.stop()).toBe(0);
   });
 
   it('survives kill -9: no stored event lost, the run in flight is adopted, not launched twice', async () => {

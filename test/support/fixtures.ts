@@ -48,3 +48,51 @@ export function makeEvent(
 export function pushPayload(ref: string, head = 'a'.repeat(40)): Record<string, unknown> {
   return { repository_id: 812345678, push_id: 25012345601, ref, head, before: '0'.repeat(40) };
 }
+
+/** A realistic `IssueCommentEvent` payload (Events API shape). */
+export function issueCommentPayload(
+  body: string,
+  options: { association?: string; login?: string; issue?: number; action?: string } = {},
+): Record<string, unknown> {
+  const number = options.issue ?? 7;
+  const login = options.login ?? 'mona';
+  return {
+    action: options.action ?? 'created',
+    issue: {
+      number,
+      title: 'Deploy to production',
+      state: 'open',
+      user: { login: 'octocat', id: 1 },
+      html_url: `https://github.com/acme/webapp/issues/${number}`,
+    },
+    comment: {
+      id: 1_900_000_000 + number,
+      body,
+      user: { login, id: 583231 },
+      html_url: `https://github.com/acme/webapp/issues/${number}#issuecomment-1`,
+      author_association: options.association ?? 'OWNER',
+      created_at: '2026-11-20T09:00:00Z',
+    },
+  };
+}
+
+/** A realistic `CommitCommentEvent` payload (Events API shape). */
+export function commitCommentPayload(
+  body: string,
+  options: { association?: string; login?: string; sha?: string } = {},
+): Record<string, unknown> {
+  const sha = options.sha ?? 'c'.repeat(40);
+  return {
+    action: 'created',
+    comment: {
+      id: 150_000_001,
+      body,
+      commit_id: sha,
+      path: null,
+      user: { login: options.login ?? 'mona', id: 583231 },
+      html_url: `https://github.com/acme/webapp/commit/${sha}#commitcomment-150000001`,
+      author_association: options.association ?? 'OWNER',
+      created_at: '2026-11-20T09:00:00Z',
+    },
+  };
+}

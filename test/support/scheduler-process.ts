@@ -25,7 +25,13 @@ export function startSchedulerProcess(
 ): SchedulerProcess {
   const child = spawn(process.execPath, [QUICKCD_BIN, 'scheduler', ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, QUICKCD_LOG_LEVEL: 'debug', ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      QUICKCD_LOG_LEVEL: 'debug',
+      QUICKCD_LOG_FORMAT: 'json',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];

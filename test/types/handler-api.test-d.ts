@@ -1,5 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { on, type CommentLog, type GitHubEvent, type Shell } from 'quickcd';
+import type { PayloadSchemaOutputs } from '../../handlers/payload-schemas.js';
+import type { KnownEventType } from '../../handlers/payloads.js';
+
+describe('payload schemas', () => {
+  it('check exactly what the payload typings promise', () => {
+    expectTypeOf<PayloadSchemaOutputs>().toEqualTypeOf<{ [K in KnownEventType]: true }>();
+  });
+});
 
 describe('handler API types', () => {
   it('types payloads by event type', () => {

@@ -67,6 +67,63 @@ describe('quickcd run --github', () => {
     expect(status!.target_url).toBe(comment!.html_url);
   });
 
+  const runGitHub = (token: string, repo = 'acme/site') => {
+    const files = writeFiles({
+      'handlers.ts': HANDLERS,
+      'events.json': JSON.stringify([
+        makeEvent('PushEvent', pushPayload('refs/heads/main', SHA), { repo }),
+      ]),
+    });
+    return runCli(
+      [
+        'run',
+        '--events',
+        files.path('events.json'),
+        '--handlers',
+        files.path('handlers.ts'),
+        '--github',
+      ],
+      {
+        env: {
+          QUICKCD_GITHUB_URL: github.url,
+          QUICKCD_GITHUB_TOKEN: token,
+          QUICKCD_CLUSTER_ID: 'prod/eu/one',
+          QUICKCD_COMMENT_INTERVAL: '0',
+        },
+      },
+    );
+  };
+
+  it('fails loudly, before any handler runs, when the token is refused (401)', async () => {
+    const before = github.commitComments('acme/bad-token').length;
+    const r = await runGitHub('ghp_not-the-token', 'acme/bad-token');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/GitHub refused the credentials while reading acme\/bad-token \(401/);
+    expect(r.stdout).not.toMatch(/succeeded/);
+    expect(github.commitComments('acme/bad-token')).toHaveLength(before);
+  });
+
+  it('fails loudly when the credentials may not read the repository (403, not a rate limit)', async () => {
+    github.fault({ kind: 'status', status: 403, method: 'GET', path: '/repos/acme/forbidden' });
+    const r = await runGitHub(github.token, 'acme/forbidden');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/may not read acme\/forbidden \(403.*Contents: read/);
+  });
+
+  it('never fails a handler for a lost write, but the summary counts the lost writes', async () => {
+    const fault = { kind: 'status', status: 422, method: 'POST', times: Infinity } as const;
+    const comments = github.fault({ ...fault, path: `/repos/acme/lossy/commits/${SHA}/comments` });
+    const statuses = github.fault({ ...fault, path: `/repos/acme/lossy/statuses/${SHA}` });
+    try {
+      const r = await runGitHub(github.token, 'acme/lossy');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/1 succeeded, 0 failed; GitHub writes lost: 1 comment, 1 status/);
+    } finally {
+      comments.remove();
+      statuses.remove();
+    }
+  });
+
   it('says which variable is missing when --github has no credentials', async () => {
     const files = writeFiles({ 'handlers.ts': HANDLERS, 'events.json': '[]' });
     const r = await runCli([

@@ -39,7 +39,7 @@ describe('quickcd run', () => {
     expect(r.code, r.stderr).toBe(0);
     // The throwing filter counts as no match, and is reported once per event.
     expect(r.stderr.match(/filter threw: counted as no match/g)).toHaveLength(3); // once per PushEvent
-    expect(r.stderr).toContain('"handler":"throws-in-filter","error":"bad filter"');
+    expect(r.stderr).toContain('handler=throws-in-filter error="bad filter"');
     const order = [...r.stdout.matchAll(/^RAN (.*)$/gm)].map((m) => m[1]);
     expect(order).toEqual(['notify 98', 'notify 99', 'notify 100', 'deploy 98', 'deploy 100']);
     expect(r.stdout).toMatch(
@@ -203,6 +203,14 @@ on('PushEvent', async (p, ctx) => {
         { id: 'x', type: 'PushEvent' },
         makeEvent('PushEvent', pushPayload('refs/heads/main')),
       ]),
+      'comments.ts': `import { on } from 'quickcd';\non('PushEvent', async (p, ctx) => { ctx.commitLogger(p.head)('Step', 'ok'); });\n`,
+      'no-head.json': events([
+        makeEvent(
+          'PushEvent',
+          { ...pushPayload('refs/heads/main'), head: undefined },
+          { id: '45999' },
+        ),
+      ]),
     });
     const run = (events: string, handlers: string) =>
       runCli(['run', '--events', ok.path(events), '--handlers', ok.path(handlers)]);
@@ -229,6 +237,14 @@ on('PushEvent', async (p, ctx) => {
       /skipped malformed event \[0\]\.id: expected a decimal event id/,
     );
     expect(malformed.stdout).toMatch(/1 handler run\(s\): 1 succeeded/);
+
+    // A payload that breaks its typings is reported with event id and field, never run.
+    const noHead = await run('no-head.json', 'comments.ts');
+    expect(noHead.code).toBe(2);
+    expect(noHead.stderr).toMatch(
+      /skipped malformed event \[0\] \(event 45999\)\.payload\.head: .*expected string/,
+    );
+    expect(noHead.stderr + noHead.stdout).not.toContain('Cannot read properties');
 
     const usage = await runCli(['run', '--handlers', ok.path('handlers.ts')]);
     expect(usage.code).toBe(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/fixtures.js';
+import { tempDir, writeFiles } from '../../support/fixtures.js';
 import { runCli } from '../../support/run-cli.js';
 
 const HANDLERS = 'handlers/examples/pipeline.ts';
@@ -23,9 +23,38 @@ describe('quickcd scheduler: bad input names the problem and the fix', () => {
     const r = await runCli(['scheduler', '--handlers', HANDLERS, '--repo', 'acme/webapp'], {
       env: { QUICKCD_GITHUB_TOKEN: 'x', HOME: tempDir() },
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('no Kubernetes cluster is configured');
     expect(r.stderr).toContain('--store file --executor local');
+  });
+
+  it('an unreachable cluster: says so, names the server and how to run embedded, exit 2', async () => {
+    const f = writeFiles({
+      kubeconfig: [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: x, context: { cluster: c, user: u, namespace: cd } }]',
+        'current-context: x',
+      ].join('\n'),
+    });
+    const r = await runCli(
+      [
+        'scheduler',
+        '--handlers',
+        HANDLERS,
+        '--repo',
+        'acme/webapp',
+        '--kubeconfig',
+        f.path('kubeconfig'),
+      ],
+      { env: { QUICKCD_GITHUB_TOKEN: 'x' } },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/cannot reach the Kubernetes cluster at https:\/\/127\.0\.0\.1:1\b/);
+    expect(r.stderr).toContain('--store file --executor local');
+    expect(r.stderr).not.toContain('unexpected error');
   });
 
   it('an invalid store names the flag and the choices', async () => {

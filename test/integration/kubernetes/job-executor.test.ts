@@ -151,6 +151,16 @@ describe('Kubernetes Job executor', () => {
     ).toEqual(handlers);
   });
 
+  it('logs nothing at info when launching: the dispatcher writes the one launch line', async () => {
+    const lines: string[] = [];
+    const info = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const spec = await storeEvent('refs/heads/main');
+    const ex = createJobExecutor({ kubeConfig, namespace, config, handlers, log: info });
+    const launch = await ex.launch(spec);
+    expect(lines).toEqual([]);
+    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+  });
+
   it('runs a Job to success with per-handler results, observed by a watch', async () => {
     const spec = await storeEvent('refs/heads/main');
     const ex = executor();

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addEvent } from './add-event.js';
+import { adminRoutes } from './admin-routes.js';
 import { appRoutes } from './app-routes.js';
 import { commitCommentsRoutes } from './commit-comments-routes.js';
 import { commitsRoutes } from './commits-routes.js';
@@ -70,7 +71,8 @@ export async function startGitHubServer(
       const timer = setTimeout(done, ms);
       sleeping.add(done);
     });
-  const deps = { state, router: createRouter(ROUTES), faults, requests, sleep };
+  const router = createRouter([...ROUTES, ...adminRoutes(faults)]);
+  const deps = { state, router, faults, requests, sleep };
   const server = createServer((req, res) => {
     handleRequest(deps, req, res).catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return;

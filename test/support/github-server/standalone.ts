@@ -23,8 +23,8 @@ function integer(name: string, value: string | undefined, max: number): number |
 /**
  * Runs the GitHub API test server until SIGTERM/SIGINT. `--events <file.json>` preloads the
  * events of a `GET /repos/{o}/{r}/events` response (ids, actors and times kept) into
- * `--repo owner/name`. Prints exactly one line, `GitHub API test server listening on <url>`,
- * once ready.
+ * `--repo owner/name`. Once ready prints `GitHub API test server listening on <url>`, then the
+ * token, the variables to export for quickcd and the admin endpoints (`admin-routes.ts`).
  */
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   let options: StartGitHubServerOptions;
@@ -69,7 +69,17 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const server = await startGitHubServer(options);
   if (values.repo !== undefined)
     for (const event of [...events].reverse()) server.addEvent(values.repo, event);
-  process.stdout.write(`GitHub API test server listening on ${server.url}\n`);
+  process.stdout.write(
+    [
+      `GitHub API test server listening on ${server.url}`,
+      `token: ${server.token}`,
+      `export QUICKCD_GITHUB_URL=${server.url} QUICKCD_GITHUB_TOKEN=${server.token}`,
+      `admin (same token): POST ${server.url}/_admin/repos/{owner}/{repo}/events, ` +
+        '…/commits/{sha}/comments, …/issues/{number}/comments; POST|DELETE /_admin/faults ' +
+        '(README: "The GitHub API test server by hand")',
+      '',
+    ].join('\n'),
+  );
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

@@ -1,13 +1,14 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addHandler, createRegistry, type Lane } from '../../../handlers/registry.js';
-import { createScheduler } from '../../../scheduler/create-scheduler.js';
+import { createScheduler, type SchedulerOptions } from '../../../scheduler/create-scheduler.js';
 import { markSkipped, retryNow } from '../../../scheduler/event-state.js';
+import { retryEvent, skipEvent } from '../../../scheduler/operator-actions.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
 import type { EventStore } from '../../../scheduler/ports/event-store.js';
 import type { LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
-import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
+import { issueCommentPayload, makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
 import { createManualClock, type ManualClock } from '../../support/manual-clock.js';
 import { fakeExecutor, queuedSource } from '../../support/scheduler-fakes.js';
 
@@ -30,6 +31,7 @@ function setup(
     concurrency?: number;
     store?: EventStore;
     retryBaseSeconds?: number;
+    checkAccess?: SchedulerOptions['checkAccess'];
   } = {},
 ) {
   const answers: Answer[] = [];
@@ -40,7 +42,14 @@ function setup(
   const store = options.store ?? createFileStore({ stateDir: tempDir() });
   const clock = createManualClock();
   const fake = fakeExecutor();
-  const { source, push } = queuedSource();
+  const { source: queued, push } = queuedSource();
+  const polls: string[] = [];
+  const source: typeof queued = {
+    poll: (repo, cursor, signal) => {
+      polls.push(repo);
+      return queued.poll(repo, cursor, signal);
+    },
+  };
   const stop = new AbortController();
   stops.push(stop);
   const scheduler = createScheduler({
@@ -62,19 +71,16 @@ function setup(
     shutdownGraceMs: 1000,
     clusterId: 'prod/eu',
     respond: async (repo, target, body) => void answers.push({ repo, target, body }),
+    ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
   });
   const done = scheduler.run(stop.signal);
-  return { store, clock, fake, push, stop, done, registry, answers };
+  return { store, clock, fake, push, stop, done, registry, answers, polls, scheduler };
 }
 
 const push = (id: string, repo = 'acme/webapp') =>
   makeEvent('PushEvent', pushPayload('refs/heads/main'), { id, repo });
 const comment = (id: string) =>
-  makeEvent(
-    'IssueCommentEvent',
-    { action: 'created', issue: { number: 1 }, comment: { body: 'hi' } },
-    { id },
-  );
+  makeEvent('IssueCommentEvent', issueCommentPayload('hi', { issue: 1 }), { id });
 
 /** Lets the loop see new input now (a poll is due). */
 function pollNow(clock: ManualClock) {
@@ -97,6 +103,26 @@ describe('scheduler dispatch', () => {
     fake.finish(second, 'ok');
     const third = await eventually(() => fake.runs[2], 'third launch');
     expect(third.spec.event.id).toBe('100');
+  });
+
+  it('records a malformed payload as failed with the reason, never runs it, holds the lane', async () => {
+    const { clock, fake, push: feed, store } = setup();
+    const { head: _head, ...noHead } = pushPayload('refs/heads/main');
+    feed(makeEvent('PushEvent', noHead, { id: '5' }), push('6'));
+    pollNow(clock);
+    const bad = await eventually(async () => await store.getEvent('5', 'acme/webapp'));
+    expect(bad).toMatchObject({
+      status: 'failed',
+      problem: expect.stringMatching(/payload\.head/),
+    });
+    expect(bad.problem).toMatch(/^malformed PushEvent payload: payload\.head: .*expected string/);
+    expect(bad.handlers.deploy).toMatchObject({ status: 'failed', error: bad.problem });
+    expect(bad.lanes.blocking).toMatchObject({ status: 'failed', lastError: bad.problem });
+    await expect(retryEvent(store, '5', clock.now())).rejects.toThrow(/cannot run: malformed/);
+    // Held like any failed blocking event, until an operator skips it; it never ran.
+    await skipEvent(store, '5');
+    const first = await eventually(() => fake.runs[0], 'the next event');
+    expect(first.spec.event.id).toBe('6');
   });
 
   it('holds the lane on failure, retries after attempts³ × base, then moves on', async () => {
@@ -247,11 +273,7 @@ describe('scheduler dispatch', () => {
     const command = (id: string, body: string, association: string) =>
       makeEvent(
         'IssueCommentEvent',
-        {
-          action: 'created',
-          issue: { number: 12 },
-          comment: { body, author_association: association, user: { login: 'ops' } },
-        },
+        issueCommentPayload(body, { association, login: 'ops', issue: 12 }),
         { id },
       );
     feed(push('1'), push('2'));
@@ -279,5 +301,55 @@ describe('scheduler dispatch', () => {
       body: '**prod/eu**: @ops event 1 (PushEvent) is skipped; the events after it go on.',
     });
     expect(answers[1]!.body).toContain('cannot retry: no stored event 99 in acme/webapp');
+  });
+});
+
+describe('scheduler: GitHub access', () => {
+  it('reports not-ready naming the repository and permission, keeps checking, then polls', async () => {
+    const checks: string[] = [];
+    let denied = true;
+    const {
+      clock,
+      polls,
+      scheduler,
+      fake,
+      push: feed,
+    } = setup({
+      repos: ['acme/webapp', 'acme/site'],
+      checkAccess: async (repo) => {
+        checks.push(repo);
+        if (repo !== 'acme/webapp' || !denied) return undefined;
+        return {
+          repo,
+          kind: 'forbidden',
+          status: 403,
+          permission: 'Contents: read',
+          message: 'the credentials may not read acme/webapp (403): grant Contents: read',
+        };
+      },
+    });
+    await eventually(() => polls.includes('acme/site'), 'the other repository is polled');
+    expect(scheduler.readiness.snapshot()).toEqual({
+      ready: false,
+      reasons: {
+        'github:acme/webapp':
+          'the credentials may not read acme/webapp (403): grant Contents: read',
+      },
+    });
+    expect(polls).not.toContain('acme/webapp');
+
+    // Checked again after a backoff, not polled meanwhile.
+    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
+    clock.advance(MINUTE);
+    await eventually(() => checks.filter((r) => r === 'acme/webapp').length >= 2, 'rechecked');
+    expect(polls).not.toContain('acme/webapp');
+
+    denied = false;
+    feed(push('7'));
+    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
+    clock.advance(15 * MINUTE);
+    await eventually(() => fake.runs[0], 'the event of the readable repository runs');
+    expect(polls).toContain('acme/webapp');
+    expect(scheduler.readiness.snapshot()).toEqual({ ready: true, reasons: {} });
   });
 });

@@ -53,6 +53,8 @@ describe('jobOutcome', () => {
       false,
     );
     expect(jobStatusText(job('Failed', 'DeadlineExceeded'))).toBe('failed (DeadlineExceeded)');
+    // backoffLimit is 0: the Job controller's BackoffLimitExceeded means the runner failed.
+    expect(jobStatusText(job('Failed', 'BackoffLimitExceeded'))).toBe('handler failed');
     expect(jobStatusText(job())).toBe('running');
   });
 
