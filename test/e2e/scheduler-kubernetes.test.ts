@@ -78,9 +78,9 @@ async function install(values: Record<string, unknown> = {}): Promise<Install> {
     extraEnv: [
       { name: 'QUICKCD_COMMENT_INTERVAL', value: '0' },
       { name: 'QUICKCD_LEASE_DURATION', value: '4' },
-      { name: 'QUICKCD_LOG_LEVEL', value: 'debug' },
-      { name: 'QUICKCD_LOG_FORMAT', value: 'json' },
     ],
+    logLevel: 'debug',
+    logFormat: 'json',
     ...values,
   });
   const i = {
