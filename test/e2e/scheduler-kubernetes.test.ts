@@ -53,10 +53,12 @@ interface Install {
 }
 
 /** A namespace (PodSecurity restricted) with quickcd installed by helm for a new repository. */
-async function install(values: Record<string, unknown> = {}): Promise<Install> {
-  const namespace = `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
-  const repo = `acme/e2e-${namespaces}`;
-  await cluster.createNamespace(namespace, 'restricted');
+async function install(values: Record<string, unknown> = {}, existing?: string): Promise<Install> {
+  const namespace =
+    existing ??
+    `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
+  const repo = `acme/e2e-${++namespaces}`;
+  if (!existing) await cluster.createNamespace(namespace, 'restricted');
   await helmQuickcd(cluster, namespace, {
     repos: [repo],
     githubUrl: EXTERNAL
@@ -192,6 +194,50 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     expect(logs.stdout).not.toContain(github.token);
     // The token reached the Job by Secret reference only.
     expect(JSON.stringify(jobA)).not.toContain(github.token);
+  });
+
+  it('multi-file handlers from a ConfigMap run in Jobs; a run ends whatever the handler leaves behind', async () => {
+    const namespace = `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-files`;
+    await cluster.createNamespace(namespace, 'restricted');
+    await cluster.admin.makeApiClient(CoreV1Api).createNamespacedConfigMap({
+      namespace,
+      body: {
+        metadata: { name: 'my-handlers' },
+        data: {
+          'handlers.ts': `import { on } from 'quickcd';
+import { deploy } from './lib.js';
+on('PushEvent', async (p, ctx) => {
+  setInterval(() => undefined, 1000); // left behind on purpose
+  await ctx.sh\`sleep 1000 &\`;
+  await deploy(ctx, p.ref);
+}, { name: 'deploy' });
+`,
+          'lib.ts': `export async function deploy(ctx: { commitLogger(sha: string): (t: string) => void; event: { id: string } }, ref: string): Promise<void> {
+  console.log('deploying ' + ctx.event.id + ' from lib');
+  if (ref === 'refs/heads/fail') throw new Error('lib says no');
+}
+`,
+        },
+      },
+    });
+    const i = await install({ handlers: { existingConfigMap: 'my-handlers' } }, namespace);
+    const ok = pushEvent(i);
+    await eventually(async () => (await statusOf(i, ok.id)) === 'handled', 'handled', 120_000);
+    const [okJob] = await jobsOf(i, ok.id);
+    expect(await kubectl(i, 'logs', `job/${okJob!.metadata!.name}`)).toContain(
+      `deploying ${ok.id} from lib`,
+    );
+    const bad = pushEvent(i, 'refs/heads/fail');
+    const startedAt = Date.now();
+    await eventually(async () => (await statusOf(i, bad.id)) === 'failed', 'failed', 120_000);
+    // The runner ended at once despite the interval and the background sleep: no deadline.
+    expect(Date.now() - startedAt).toBeLessThan(60_000);
+    const [badJob] = await jobsOf(i, bad.id);
+    const failed = badJob?.status?.conditions?.find((c) => c.type === 'Failed');
+    expect(failed?.reason).not.toBe('DeadlineExceeded');
+    expect((await eventOf(i, bad.id))?.metadata?.annotations?.['quickcd.dev/handlers']).toContain(
+      'lib says no',
+    );
   });
 
   it('a handler past its timeout: stopped by the runner, its result reaches the event', async () => {
