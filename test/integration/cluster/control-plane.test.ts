@@ -83,6 +83,30 @@ describeCluster('the real control plane', { timeout: 60_000 }, () => {
       .poll(() => statusOf(asReader.listNamespacedConfigMap({ namespace: ns })))
       .toBe(200);
     expect(await statusOf(asReader.listNamespacedSecret({ namespace: ns }))).toBe(403);
+    // The admin's impersonation passes through the proxy: kubectl --as works.
+    const asSa = `system:serviceaccount:${ns}:reader`;
+    const canList = await cluster.kubectl([
+      'auth',
+      'can-i',
+      'list',
+      'configmaps',
+      '-n',
+      ns,
+      '--as',
+      asSa,
+    ]);
+    expect(canList.stdout.trim()).toBe('yes');
+    const canSecrets = await cluster.kubectl([
+      'auth',
+      'can-i',
+      'list',
+      'secrets',
+      '-n',
+      ns,
+      '--as',
+      asSa,
+    ]);
+    expect(canSecrets.stdout.trim()).toBe('no');
   });
 
   it('enforces PodSecurity restricted on the namespace', async () => {

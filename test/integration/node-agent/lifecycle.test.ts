@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,11 +53,19 @@ async function podVersions(name: string): Promise<{ seen: V1Pod[]; stop: () => v
   return { seen, stop: () => controller.abort() };
 }
 
-/** True while a process with this pid exists. */
+/**
+ * True while a process with this pid exists and is not a zombie (a killed orphan waits, dead,
+ * until whichever process adopted it reaps it).
+ */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -100,7 +109,12 @@ describeCluster('node agent: lifecycle on the real control plane', {}, () => {
     await gone('graceful');
     versions.stop();
     expect(await readFile(join(host, 'term'), 'utf8')).toBe('got TERM\n');
-    expect(alive(child)).toBe(false);
+    // The group is SIGKILLed when the container's main process ends; the kernel may take a moment.
+    await until(
+      async () => alive(child),
+      (a) => !a,
+      5000,
+    );
     const last = versions.seen.filter((v) => v.status?.phase).at(-1);
     expect(last?.status?.phase).toBe('Succeeded');
     expect(last?.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({

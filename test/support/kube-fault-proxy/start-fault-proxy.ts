@@ -104,8 +104,11 @@ export async function startFaultProxy(o: StartFaultProxyOptions): Promise<FaultP
           return;
         }
         const headers: OutgoingHttpHeaders = {};
+        // The admin's own Impersonate-* headers (`kubectl --as`) pass; anyone else's identity is
+        // the proxy's to set.
+        const admin = !bearer && cn === 'kubernetes-admin';
         for (const [k, v] of Object.entries(req.headers)) {
-          if (!HOP_BY_HOP.has(k) && !k.startsWith('impersonate-')) headers[k] = v;
+          if (!HOP_BY_HOP.has(k) && (admin || !k.startsWith('impersonate-'))) headers[k] = v;
         }
         headers.host = upstream.host;
         let agent = anonymousAgent;
