@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { HandlersBundle } from '../common/bundle-handlers.js';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { createFileStore } from '../scheduler/file-store.js';
@@ -14,6 +15,7 @@ import {
   type PublishedHandlers,
 } from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
+import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
 import type { Executor } from '../scheduler/ports/executor.js';
@@ -65,16 +67,19 @@ export function createAdapters(config: Config, log: Logger) {
       });
     },
 
-    async executor(handlersFile: string, env: Env): Promise<Executor> {
+    /** The executor that runs `bundle` (what this scheduler loaded) under every executor. */
+    async executor(bundle: HandlersBundle, env: Env): Promise<Executor> {
       if (config.executor === 'local') {
-        return createLocalExecutor({ stateDir, handlersFile: resolve(handlersFile), env, log });
+        const handlersFile = await writeHandlersBundle(join(stateDir, 'handlers'), bundle);
+        return createLocalExecutor({ stateDir, handlersFile, env, log });
       }
       const { kubeConfig, namespace } = kube();
-      // The Jobs run exactly the handlers file this scheduler loaded.
+      // The Jobs run exactly the handlers bundle this scheduler loaded.
       const handlers = await publishHandlers({
         core: kubeConfig.makeApiClient(CoreV1Api),
         namespace,
-        file: handlersFile,
+        file: bundle.entry,
+        bundle,
         scheduler: config.leaseName,
         log,
       });

@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { register } from 'node:module';
-import { extname, resolve as resolvePath } from 'node:path';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
 import { QuickcdError, errorMessage } from './errors.js';
+import { bundleEntry, bundleHandlers, type HandlersBundle } from './bundle-handlers.js';
+import { formatLocation, userFrames } from '../handlers/caller-location.js';
 import { createRegistry, type Registry } from '../handlers/registry.js';
 import { setCurrentRegistry } from '../handlers/on.js';
 
@@ -12,12 +16,24 @@ let loads = 0;
 
 const EXTENSIONS = new Set(['.ts', '.mts', '.js', '.mjs']);
 
+export interface LoadedHandlers {
+  readonly registry: Registry;
+  /** What was loaded: the bundle of the file (or the file itself when it is a bundle). */
+  readonly bundle: HandlersBundle;
+}
+
 /**
  * Loads a handlers file (`.ts`, `.mts`, `.js` or `.mjs`, from any directory) and returns the
- * handlers it registered with `on()`. A file that does not exist, does not parse, or throws
- * while loading fails fast with the file, line and message.
+ * handlers it registered with `on()`. The file is bundled first ({@link bundleHandlers}), and
+ * the bundle is what runs — a bundle made by the scheduler (a Job's mounted ConfigMap) runs as
+ * is. A file that does not exist, does not parse, imports what cannot be found, or throws while
+ * loading fails fast with the file, line and message.
  */
 export async function loadHandlers(file: string): Promise<Registry> {
+  return (await loadHandlersFile(file)).registry;
+}
+
+export async function loadHandlersFile(file: string): Promise<LoadedHandlers> {
   const path = resolvePath(file);
   const ext = extname(path);
   if (!EXTENSIONS.has(ext)) {
@@ -29,17 +45,43 @@ export async function loadHandlers(file: string): Promise<Registry> {
       'file not found (set --handlers or QUICKCD_HANDLERS to an existing file)',
     );
   }
+  const text = await readFile(path, 'utf8');
+  const entry = bundleEntry(text);
+  const bundle: HandlersBundle =
+    entry === undefined
+      ? await bundleHandlers(path)
+      : {
+          entry,
+          code: text,
+          hash: createHash('sha256').update(text).digest('hex'),
+          fileName: path.slice(path.lastIndexOf('/') + 1),
+        };
+  const registry = await importBundle(bundle, entry === undefined ? undefined : path);
+  return { registry, bundle };
+}
+
+async function importBundle(
+  bundle: HandlersBundle,
+  existing: string | undefined,
+): Promise<Registry> {
   registerHooks();
+  // Stack traces, load errors and command errors then point at the user's .ts lines.
+  process.setSourceMapsEnabled(true);
   const registry = createRegistry();
   setCurrentRegistry(registry);
+  const dir = existing ? undefined : await mkdtemp(join(tmpdir(), 'quickcd-handlers-'));
+  const file = existing ?? join(dir!, bundle.fileName);
   try {
+    if (dir) await writeFile(file, bundle.code);
     // A query makes a second load of the same file (tests, reloads) evaluate it afresh.
-    await import(`${pathToFileURL(path).href}?quickcd-load=${++loads}`);
+    await import(`${pathToFileURL(file).href}?quickcd-load=${++loads}`);
   } catch (error) {
-    throw loadError(path, await describeLoadError(error, path), error);
+    throw loadError(bundle.entry, describeLoadError(error, bundle.entry), error);
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
   }
   if (registry.handlers.length === 0) {
-    throw loadError(path, "registers no handler: call on('PushEvent', …) at the top level");
+    throw loadError(bundle.entry, "registers no handler: call on('PushEvent', …) at the top level");
   }
   return registry;
 }
@@ -57,40 +99,12 @@ function registerHooks(): void {
   }
 }
 
-async function describeLoadError(error: unknown, path: string): Promise<string> {
-  if (error instanceof SyntaxError || /Transform failed/.test(errorMessage(error))) {
-    // Node 20 keeps the position of a syntax error in ESM out of the error; esbuild finds it.
-    const located = await locateSyntaxError(path);
-    if (located) return located;
-  }
+function describeLoadError(error: unknown, entry: string): string {
   const message = errorMessage(error);
-  const stack = error instanceof Error ? (error.stack ?? '') : '';
-  // esbuild reports "file:line:col: ERROR: text"; V8 puts "file:line" first in a SyntaxError stack.
-  const location =
-    new RegExp(`${escape(path)}(?:\\?[^:\\s]*)?:(\\d+)(?::(\\d+))?`).exec(`${message}\n${stack}`) ??
-    /(?:file:\/\/)?[^\s()]+:(\d+)(?::(\d+))?/.exec(stack);
-  const where = location
-    ? `line ${location[1]}${location[2] ? `, column ${location[2]}` : ''}: `
-    : '';
-  return `${where}${message}`;
-}
-
-async function locateSyntaxError(path: string): Promise<string | undefined> {
-  const { transform } = await import('esbuild');
-  try {
-    await transform(await readFile(path, 'utf8'), {
-      loader: 'ts',
-      format: 'esm',
-      sourcefile: path,
-    });
-    return undefined;
-  } catch (error) {
-    const first = (
-      error as { errors?: { text: string; location?: { line: number; column: number } }[] }
-    ).errors?.[0];
-    if (!first?.location) return undefined;
-    return `line ${first.location.line}, column ${first.location.column + 1}: ${first.text}`;
-  }
+  const frame = userFrames(error instanceof Error ? error.stack : undefined)[0];
+  if (!frame) return message;
+  const where = `line ${frame.line}, column ${frame.column}`;
+  return frame.file === entry ? `${where}: ${message}` : `${formatLocation(frame)}: ${message}`;
 }
 
 function loadError(path: string, reason: string, cause?: unknown): QuickcdError {
@@ -98,8 +112,4 @@ function loadError(path: string, reason: string, cause?: unknown): QuickcdError 
     file: path,
     cause,
   });
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,4 +1,5 @@
 import { QuickcdError } from '../common/errors.js';
+import { formatLocation, type SourceLocation } from './caller-location.js';
 
 /** A shell command that exited non-zero, was killed, or timed out. */
 export class CommandError extends QuickcdError {
@@ -9,6 +10,8 @@ export class CommandError extends QuickcdError {
   readonly stdout: string;
   readonly stderr: string;
   readonly timedOut: boolean;
+  /** Where the handler ran the command (`file:line:column` of its code), when known. */
+  readonly location: string | undefined;
 
   constructor(details: {
     command: string;
@@ -17,6 +20,8 @@ export class CommandError extends QuickcdError {
     stdout: string;
     stderr: string;
     timedOut: boolean;
+    /** The user's frames where the command was started. */
+    calledFrom?: readonly SourceLocation[];
   }) {
     const how = details.timedOut
       ? 'timed out'
@@ -27,6 +32,7 @@ export class CommandError extends QuickcdError {
     super('COMMAND_FAILED', `Command ${how}: ${details.command}${tail ? `\n${tail}` : ''}`, {
       command: details.command,
       exitCode: details.exitCode,
+      ...(details.calledFrom?.[0] ? { location: formatLocation(details.calledFrom[0]) } : {}),
     });
     this.command = details.command;
     this.exitCode = details.exitCode;
@@ -34,5 +40,14 @@ export class CommandError extends QuickcdError {
     this.stdout = details.stdout;
     this.stderr = details.stderr;
     this.timedOut = details.timedOut;
+    const frames = details.calledFrom ?? [];
+    this.location = frames[0] && formatLocation(frames[0]);
+    // The stack of the call in the handler, not of quickcd's process bookkeeping.
+    if (frames.length > 0) {
+      this.stack = [
+        `${this.name}: ${this.message}`,
+        ...frames.map((f) => `    at ${formatLocation(f)}`),
+      ].join('\n');
+    }
   }
 }

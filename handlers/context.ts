@@ -38,6 +38,11 @@ export interface HandlerEnv {
   readonly githubUrl: string;
   /** True when the event comes from a fork (a pull request whose head is another repository). */
   readonly fromFork: boolean;
+  /**
+   * True when comments and statuses are only printed, not posted (`quickcd run` without
+   * `--github`): a handler may then skip what needs the network or credentials.
+   */
+  readonly dryRun: boolean;
   /** The runner's environment variables (Secrets injected into the runner among them). */
   readonly vars: Readonly<Record<string, string | undefined>>;
 }

@@ -1,3 +1,4 @@
+import { callerLocation, formatLocation } from './caller-location.js';
 import {
   addHandler,
   createRegistry,
@@ -35,5 +36,6 @@ export function on<T extends string>(
   handler: Handler<T>,
   options?: HandlerOptions<T>,
 ): void {
-  addHandler(currentRegistry(), type, handler, options);
+  const at = callerLocation();
+  addHandler(currentRegistry(), type, handler, options, at && formatLocation(at));
 }

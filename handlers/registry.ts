@@ -25,6 +25,8 @@ export interface HandlerDefinition {
   readonly timeoutSeconds: number | undefined;
   readonly handler: Handler;
   readonly filter: ((payload: never, event: GitHubEvent) => boolean) | undefined;
+  /** Where `on()` was called (`file:line:column`), when known. */
+  readonly location?: string | undefined;
 }
 
 export type Lane = 'blocking' | 'nonblocking';
@@ -42,6 +44,7 @@ export function addHandler<T extends string>(
   type: T,
   handler: Handler<T>,
   options: HandlerOptions<T> = {},
+  location?: string,
 ): HandlerDefinition {
   if (typeof type !== 'string' || !/^[A-Z][A-Za-z]+Event$/.test(type)) {
     throw invalid(`on(type, …): expected an event type such as "PushEvent", got ${show(type)}`);
@@ -68,9 +71,12 @@ export function addHandler<T extends string>(
       `on(${show(type)}): handler name ${show(name)} must be 1-100 letters, digits, spaces or . _ : # / -`,
     );
   }
-  if (registry.handlers.some((h) => h.name === name)) {
+  const existing = registry.handlers.find((h) => h.name === name);
+  if (existing) {
+    const first = existing.location ? ` at ${existing.location}` : '';
+    const second = location ? ` (this one at ${location})` : '';
     throw invalid(
-      `on(${show(type)}): a handler named ${show(name)} is already registered; give one of them options.name`,
+      `on(${show(type)}): a handler named ${show(name)} is already registered${first}${second}; give one of them options.name`,
     );
   }
   const definition: HandlerDefinition = {
@@ -80,6 +86,7 @@ export function addHandler<T extends string>(
     timeoutSeconds,
     handler: handler as Handler,
     filter: filter as HandlerDefinition['filter'],
+    location,
   };
   registry.handlers.push(definition);
   return definition;

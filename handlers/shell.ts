@@ -1,5 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { finished } from 'node:stream/promises';
+import { callerFrames, type SourceLocation } from './caller-location.js';
 import { CommandError } from './command-error.js';
+import { commandGroups } from './command-groups.js';
 import { buildCommand } from './shell-quote.js';
 
 export interface ShellOptions {
@@ -51,7 +54,8 @@ export function createShell(defaults: ShellOptions = {}, hooks: ShellHooks = {})
     const tagged = typeof first !== 'string';
     const command = tagged ? buildCommand(first, rest) : first;
     const options = tagged ? defaults : { ...defaults, ...(rest[0] as ShellOptions | undefined) };
-    return runCommand(command, options, hooks);
+    // Captured now, while the caller is on the stack: a failure then points at its line.
+    return runCommand(command, options, hooks, callerFrames());
   };
   return Object.assign(run, {
     with: (options: ShellOptions) => createShell({ ...defaults, ...options }, hooks),
@@ -59,14 +63,17 @@ export function createShell(defaults: ShellOptions = {}, hooks: ShellHooks = {})
 }
 
 const KILL_GRACE_MS = 3000;
+const DRAIN_MS = 1000;
 
 async function runCommand(
   command: string,
   options: ShellOptions,
   hooks: ShellHooks,
+  calledFrom: readonly SourceLocation[],
 ): Promise<string> {
   if (hooks.signal?.aborted) {
     throw new CommandError({
+      calledFrom,
       command,
       exitCode: null,
       signal: 'SIGTERM',
@@ -111,20 +118,24 @@ async function runCommand(
   );
   hooks.signal?.addEventListener('abort', killGroup, { once: true });
 
+  commandGroups.add(child.pid ?? -1);
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
     (resolve) => {
       child.on('error', (error) => {
         stderr += String(error.message);
         resolve([127, null]);
       });
-      child.on('close', (code, sig) => resolve([code, sig]));
+      // 'exit', not 'close': a background job (`sleep 1000 &`) holds the pipes open forever.
+      child.on('exit', (code, sig) => resolve([code, sig]));
     },
   );
   clearTimeout(timeout);
   hooks.signal?.removeEventListener('abort', killGroup);
   // The shell is gone; make sure nothing it left in its group lives on.
   signalGroup(child.pid, 'SIGKILL');
+  commandGroups.delete(child.pid ?? -1);
   if (killTimer) clearTimeout(killTimer);
+  await outputDrained(child);
 
   const result: CommandResult = {
     command,
@@ -136,8 +147,20 @@ async function runCommand(
     durationMs: Date.now() - started,
   };
   await hooks.onEnd?.(result);
-  if (exitCode !== 0) throw new CommandError(result);
+  if (exitCode !== 0) throw new CommandError({ ...result, calledFrom });
   return stdout.trim();
+}
+
+/** Waits until the output pipes are read to their end, or a moment when something escaped the group. */
+async function outputDrained(child: ChildProcess): Promise<void> {
+  const streams = [child.stdout, child.stderr].filter((s) => s !== null);
+  await Promise.race([
+    Promise.all(
+      streams.map((s) => (s.readableEnded || s.destroyed ? Promise.resolve() : finished(s))),
+    ),
+    new Promise((r) => setTimeout(r, DRAIN_MS).unref()),
+  ]).catch(() => {});
+  for (const s of streams) s.destroy();
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import type { Redact } from '../common/redact.js';
 import { errorMessage } from '../common/errors.js';
 import { renderSection, type Section } from './comment-sections.js';
-import { composeCommentBody, contentBudget } from './compose-comment-body.js';
+import { composeComments } from './compose-comments.js';
 import {
   createTargetComment,
   updateTargetComment,
@@ -17,7 +17,6 @@ import {
   type WriteRetry,
 } from './github-write-retry.js';
 import type { CommentTarget } from './reporter.js';
-import { splitComment } from './split-comment.js';
 
 /** Runs writes one at a time (a p-queue with concurrency 1). */
 export interface WriteQueue {
@@ -68,7 +67,6 @@ interface WriterState {
 export function createCommentWriter(options: CommentWriterOptions): CommentWriter {
   const { clock, log } = options;
   const header = options.redact(options.header);
-  const budget = contentBudget(header);
   const state: WriterState = {
     sections: [],
     comments: [],
@@ -128,27 +126,23 @@ export function createCommentWriter(options: CommentWriterOptions): CommentWrite
 
   /** Brings the comments on GitHub to the current sections: creates what is missing, edits what changed. */
   async function sync(): Promise<void> {
-    const chunks = splitComment(state.sections, { budget });
-    const body = (index: number) =>
-      options.redact(
-        composeCommentBody({
-          header,
-          index,
-          content: chunks[index] ?? '',
-          previousUrl: state.comments[index - 1]?.url,
-          nextUrl: index < chunks.length - 1 ? state.comments[index + 1]?.url : undefined,
-        }),
+    const bodies = () =>
+      composeComments(header, state.sections, (i) => state.comments[i]?.url).map((b) =>
+        options.redact(b),
       );
-    for (let i = state.comments.length; i < chunks.length; i++) {
-      const sent = body(i);
+    let wanted = bodies();
+    for (let i = state.comments.length; i < wanted.length; i++) {
+      const sent = wanted[i] ?? '';
       const posted = await createTargetComment(options.github, options.repo, options.target, sent);
       state.comments.push({ ...posted, sent });
       if (i === 0) log.debug({ url: posted.url }, 'created the GitHub comment');
       else log.info({ url: posted.url, part: i + 1 }, 'log continues in a new GitHub comment');
+      // Its URL is in its neighbours' links now.
+      wanted = bodies();
     }
     for (const [i, comment] of state.comments.entries()) {
-      if (i >= chunks.length) break;
-      const next = body(i);
+      const next = wanted[i];
+      if (next === undefined) break;
       if (next === comment.sent) continue;
       await updateTargetComment(options.github, options.repo, options.target, comment.id, next);
       comment.sent = next;

@@ -1,5 +1,6 @@
 import type { CommitStatus } from '../handlers/context.js';
 import { commentHeader, renderSection } from './comment-sections.js';
+import { composeComments } from './compose-comments.js';
 import { createCommentLog } from './create-comment-log.js';
 import type { CommentTarget, Reporter } from './reporter.js';
 
@@ -9,28 +10,35 @@ export interface ConsoleReporterOptions {
   readonly write: (text: string) => void;
 }
 
+interface PendingLog {
+  readonly target: CommentTarget;
+  readonly header: string;
+  readonly sections: string[];
+  printed: number;
+}
+
 /**
- * The dry-run reporter: prints each comment's Markdown as it would appear on GitHub, section
- * by section as the handler logs, and statuses as one line each. Remembers statuses so that
- * `getCommitStatus` answers what `setCommitStatus` set.
+ * The dry-run reporter: prints each comment exactly as it would be posted on GitHub — split
+ * into comments within GitHub's limit and elided as there — once the handler is done (at
+ * `flush`), between `┌─ comment … on …` and `└─` lines; statuses as one line each, as they
+ * are set. Remembers statuses so that `getCommitStatus` answers what `setCommitStatus` set.
  */
 export function createConsoleReporter(options: ConsoleReporterOptions): Reporter {
   const statuses = new Map<string, CommitStatus>();
+  const logs: PendingLog[] = [];
   const describe = (t: CommentTarget) =>
     t.kind === 'commit' ? `commit ${t.sha.slice(0, 12)}` : `pull request #${t.number}`;
   return {
     commentLog(target, handler) {
-      let started = false;
+      const log: PendingLog = {
+        target,
+        header: commentHeader(options.clusterId, handler),
+        sections: [],
+        printed: 0,
+      };
+      logs.push(log);
       return createCommentLog({
-        add(section) {
-          if (!started) {
-            started = true;
-            options.write(
-              `\n┌─ comment on ${describe(target)}\n${commentHeader(options.clusterId, handler)}\n`,
-            );
-          }
-          options.write(`\n${renderSection(section)}\n`);
-        },
+        add: (section) => void log.sections.push(renderSection(section)),
         url: () => undefined,
         flush: async () => {},
       });
@@ -50,6 +58,18 @@ export function createConsoleReporter(options: ConsoleReporterOptions): Reporter
     async getCommitStatus(sha, context) {
       return statuses.get(`${sha}\n${context}`);
     },
-    async flush() {},
+    async flush() {
+      for (const log of logs) {
+        if (log.sections.length === log.printed) continue;
+        log.printed = log.sections.length;
+        // Links name the neighbours as on GitHub, where they would be URLs.
+        const n = composeComments(log.header, log.sections, () => undefined).length;
+        const bodies = composeComments(log.header, log.sections, (i) => `comment ${i + 1} of ${n}`);
+        for (const [i, body] of bodies.entries()) {
+          const which = n > 1 ? `comment ${i + 1} of ${n}` : 'comment';
+          options.write(`\n┌─ ${which} on ${describe(log.target)}\n${body}\n└─\n`);
+        }
+      }
+    },
   };
 }

@@ -104,6 +104,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
           clusterId: config.clusterId,
           githubUrl: config.githubUrl,
           fromFork: isFromFork(event),
+          dryRun: options.reporter !== 'github',
           vars: env,
         },
       };

@@ -15,7 +15,11 @@ import {
   type Registry,
 } from '../handlers/registry.js';
 import { createHandlerContext } from './create-handler-context.js';
+import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { createLineWriter } from './line-writer.js';
+import { trackHandlerReports } from './track-handler-reports.js';
+import { formatLocation, userFrames } from '../handlers/caller-location.js';
+import { CommandError } from '../handlers/command-error.js';
 import type { Reporter } from './reporter.js';
 
 export interface RunEventOptions {
@@ -79,7 +83,7 @@ async function runHandler(
   const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
   options.signal?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(
-    () => controller.abort(new Error(`timed out after ${timeoutSeconds}s (timeoutSeconds)`)),
+    () => controller.abort(new HandlerTimeoutError(handler.name, timeoutSeconds)),
     timeoutSeconds * 1000,
   );
   const workdir = await mkdtemp(join(options.workRoot ?? tmpdir(), 'quickcd-'));
@@ -89,6 +93,7 @@ async function runHandler(
 
   // Command output streams line by line, so the redaction in `write` sees whole secrets.
   const output = createLineWriter(options.write, (text) => text);
+  const reports = trackHandlerReports(options.reporter);
   // Handlers run one at a time, so the work directory can be the process's cwd too.
   const previousCwd = process.cwd();
   process.chdir(workdir);
@@ -97,7 +102,7 @@ async function runHandler(
     const ctx = createHandlerContext({
       event: options.event,
       handler: handler.name,
-      reporter: options.reporter,
+      reporter: reports.reporter,
       github: options.github,
       env: options.env,
       workdir,
@@ -122,9 +127,18 @@ async function runHandler(
     process.chdir(previousCwd);
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onStop);
-    await options.reporter.flush();
-    await rm(workdir, { recursive: true, force: true }).catch(() => {});
   }
+  const location = error === undefined ? undefined : locationOf(error);
+  if (error !== undefined) {
+    await reports.reportFailure({
+      handler: handler.name,
+      error,
+      interrupted: error instanceof HandlerTimeoutError || options.signal?.aborted === true,
+      location,
+    });
+  }
+  await options.reporter.flush();
+  await rm(workdir, { recursive: true, force: true }).catch(() => {});
   const durationMs = Date.now() - started;
   if (error === undefined) {
     options.write(`✔ ${handler.name} succeeded in ${(durationMs / 1000).toFixed(1)}s\n`);
@@ -132,9 +146,22 @@ async function runHandler(
     return { name: handler.name, lane: laneOf(handler), ok: true, durationMs };
   }
   const message = errorMessage(error);
-  options.write(`✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n`);
-  log.error({ durationMs, err: error }, 'handler failed');
+  options.write(
+    `✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n` +
+      (location ? `  at ${location}\n` : ''),
+  );
+  // Said once, above, for people; the stack only for those who ask (--log-level debug).
+  log.info({ durationMs, error: message, location }, 'handler failed');
+  log.debug({ err: error }, 'handler failure details');
   return { name: handler.name, lane: laneOf(handler), ok: false, durationMs, error: message };
+}
+
+/** Where in the handler's code the error comes from (source-mapped), when it says. */
+function locationOf(error: unknown): string | undefined {
+  if (error instanceof HandlerTimeoutError) return undefined;
+  if (error instanceof CommandError) return error.location;
+  const frame = userFrames(error instanceof Error ? error.stack : undefined)[0];
+  return frame && formatLocation(frame);
 }
 
 function toError(reason: unknown): Error {

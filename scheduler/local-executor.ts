@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { lastLines } from '../common/last-lines.js';
 import { parseRunResult } from '../common/run-result.js';
 import { atomicWrite } from './atomic-write.js';
 import { jobName } from './kubernetes/names.js';
@@ -191,7 +192,7 @@ function waitForExit(
 async function outcome(dir: string, exit: Exit): Promise<RunOutcome> {
   const text = await readFile(join(dir, 'result.json'), 'utf8').catch(() => undefined);
   const results = text === undefined ? undefined : parseRunResult(text)?.results;
-  const reason =
+  let reason =
     exit === 'deadline'
       ? 'the runner passed its deadline (the handlers’ timeoutSeconds) and was terminated'
       : exit === 'vanished'
@@ -199,8 +200,14 @@ async function outcome(dir: string, exit: Exit): Promise<RunOutcome> {
         : exit === 0
           ? undefined
           : results === undefined
-            ? `the runner exited with status ${exit} before writing its result; see ${join(dir, 'output.log')}`
+            ? `the runner exited with status ${exit} before writing its result`
             : undefined;
+  if (reason !== undefined && results === undefined) {
+    // Its last words say why (a load error, a crash, a handler calling process.exit).
+    const log = join(dir, 'output.log');
+    const tail = await readFile(log, 'utf8').then(lastLines, () => '');
+    reason += tail ? `; the last lines of ${log}:\n${tail}` : `; see ${log}`;
+  }
   return { ok: exit === 0, results, ...(reason ? { reason } : {}) };
 }
 

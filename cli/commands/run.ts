@@ -5,6 +5,7 @@ import { readEventsFile } from '../../common/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { prepareRunner } from '../../runner/prepare-runner.js';
+import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { githubAdapters } from '../github-adapters.js';
@@ -99,6 +100,8 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     await runLane('nonblocking');
     await runLane('blocking');
 
+    const killed = killLeftoverProcesses({ ownGroup: false });
+    if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     const failed = results.filter((r) => !r.ok);
     const unmatched = events.filter((e) => matchHandlers(registry, e).handlers.length === 0).length;
     stdout(

@@ -6,6 +6,7 @@ import { loadHandlers } from '../../common/load-handlers.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
+import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { githubAdapters } from '../github-adapters.js';
@@ -129,6 +130,9 @@ Options:
       ),
     };
     if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
+    // The result is written: nothing a handler left running may outlive the run.
+    const killed = killLeftoverProcesses({ ownGroup: true });
+    if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     for (const f of result.filterErrors) {
       deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
     }

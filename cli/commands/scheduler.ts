@@ -1,7 +1,7 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
-import { loadHandlers } from '../../common/load-handlers.js';
+import { loadHandlersFile } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { matchHandlers } from '../../handlers/registry.js';
@@ -70,10 +70,10 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       level: config.logLevel,
       redact: createRedactor(secretValues(config, env)),
     });
-    const registry = await loadHandlers(config.handlers);
+    const { registry, bundle } = await loadHandlersFile(config.handlers);
     const adapters = createAdapters(config, log);
     const store = adapters.store();
-    const executor = await adapters.executor(config.handlers, env);
+    const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
     const scheduler = createScheduler({
       repos,

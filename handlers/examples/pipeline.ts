@@ -4,7 +4,8 @@
  * a status. Pull requests get their checks run and reported on the pull request.
  *
  * Set PIPELINE_SOURCE to clone from elsewhere than the event's repository (a mirror, or a
- * local path to try the pipeline offline: `npm start` clones this checkout).
+ * local path to try the pipeline offline: `npm start` clones this checkout). A dry run
+ * (`quickcd run` without --github) and no PIPELINE_SOURCE clones nothing: no network needed.
  */
 import { on } from 'quickcd';
 
@@ -15,7 +16,13 @@ on(
     const sh = ctx.loggingShell(log);
     log('Event', JSON.stringify(payload, null, 2));
     await ctx.setCommitStatus(payload.head, 'pending', 'Deploying');
-    const source = ctx.env.vars.PIPELINE_SOURCE ?? ctx.env.repoUrl;
+    const source = ctx.env.vars.PIPELINE_SOURCE ?? (ctx.env.dryRun ? undefined : ctx.env.repoUrl);
+    if (source === undefined) {
+      await sh`echo would clone ${ctx.env.repoUrl} and deploy ${payload.head}`;
+      log('Dry run', 'Nothing cloned: set PIPELINE_SOURCE to a clone (npm start uses this one).');
+      await ctx.setCommitStatus(payload.head, 'success', 'Deployed (dry run)', log);
+      return;
+    }
     await sh`git clone --quiet ${source} .`; // interpolations are shell-quoted
     await sh`git -c advice.detachedHead=false checkout --quiet ${payload.head}`;
     const subject = await sh`git log -1 --format=%s`;

@@ -193,7 +193,8 @@ export function jobManifest(input: JobManifestInput): V1Job {
                 : {}),
               volumeMounts,
               terminationMessagePath: TERMINATION_LOG,
-              terminationMessagePolicy: 'File',
+              // No result written (a crash, a load error): the end of the log says why.
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               ...(config.jobResources ? { resources: config.jobResources } : {}),
               securityContext: {
                 runAsNonRoot: true,

@@ -1,4 +1,5 @@
 import type { V1Job, V1JobCondition, V1Pod } from '@kubernetes/client-node';
+import { lastLines } from '../../common/last-lines.js';
 import { parseRunResult } from '../../common/run-result.js';
 import type { RunOutcome } from '../ports/executor.js';
 
@@ -54,9 +55,10 @@ export function jobOutcome(job: V1Job, pods: readonly V1Pod[]): RunOutcome {
     if (known)
       reasons.push(`the runner was ${terminated.reason} (exit code ${terminated.exitCode})`);
     else if (!results) {
-      const said = terminated.message?.trim();
+      // terminationMessagePolicy FallbackToLogsOnError: the message is the end of its log.
+      const said = lastLines(terminated.message ?? '');
       reasons.push(
-        `the runner exited with code ${terminated.exitCode} without a result${said ? `: ${said.slice(0, 500)}` : ''}`,
+        `the runner exited with code ${terminated.exitCode} without a result${said ? `; its last lines:\n${said}` : ''}`,
       );
     }
   } else if (!pod && reasons.length === 0) {

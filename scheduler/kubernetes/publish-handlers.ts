@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { bundleHandlers, type HandlersBundle } from '../../common/bundle-handlers.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
@@ -9,38 +8,50 @@ import { LABEL, MANAGED_BY, handlersConfigMapName, labelValue } from './names.js
 export interface PublishHandlersOptions {
   readonly core: CoreV1Api;
   readonly namespace: string;
-  /** The scheduler's handlers file. */
+  /** The scheduler's handlers file (bundled when `bundle` is not given). */
   readonly file: string;
   /** Which scheduler publishes (its Lease name): labelled, so it prunes only its own. */
   readonly scheduler: string;
+  /** Its bundle, as the scheduler loaded it: what the Jobs run. */
+  readonly bundle?: HandlersBundle;
   readonly log: Logger;
 }
 
-/** Where the handler Jobs find the handlers file: ConfigMap name and key (the file name). */
+/** Where the handler Jobs find the handlers bundle: ConfigMap name and key (file name). */
 export interface PublishedHandlers {
   readonly name: string;
   readonly file: string;
 }
 
+/** Kubernetes refuses ConfigMaps over 1 MiB; some of it is the object's metadata. */
+export const HANDLERS_BUNDLE_LIMIT_BYTES = 1_048_576 - 16_384;
+
 /**
- * Publishes the handlers file as an immutable, content-addressed ConfigMap, so every Job runs
- * exactly the handlers the scheduler had when it launched it (a changed file is a new
- * ConfigMap). Publishing the same content again is a no-op. Old ones are removed by
- * pruneHandlers once no Job mounts them.
+ * Publishes the handlers bundle (the handlers file and every module it imports, in one file)
+ * as an immutable, content-addressed ConfigMap, so every Job runs exactly the handlers the
+ * scheduler had when it launched it (a changed file is a new ConfigMap). Publishing the same
+ * content again is a no-op; old ones are removed by pruneHandlers once no Job mounts them. A
+ * bundle too large for a ConfigMap fails, naming its largest parts.
  */
 export async function publishHandlers(options: PublishHandlersOptions): Promise<PublishedHandlers> {
   const { core, namespace, file, scheduler, log } = options;
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (error) {
+  const bundle = options.bundle ?? (await bundleHandlers(file));
+  const content = bundle.code;
+  const size = Buffer.byteLength(content);
+  if (size > HANDLERS_BUNDLE_LIMIT_BYTES) {
+    const largest = (bundle.inputs ?? [])
+      .slice(0, 3)
+      .map((i) => `${i.path} (${i.bytes.toLocaleString('en-US')} bytes)`)
+      .join(', ');
     throw new QuickcdError(
       'HANDLERS_LOAD_FAILED',
-      `Cannot read handlers file ${file}: ${errorMessage(error)}`,
-      { file, cause: error },
+      `The handlers file ${bundle.entry} bundles to ${size.toLocaleString('en-US')} bytes with what it imports, more than the ${HANDLERS_BUNDLE_LIMIT_BYTES.toLocaleString('en-US')} a ConfigMap can hold` +
+        `${largest ? ` (largest: ${largest})` : ''}: import less (data files and large packages), ` +
+        'or read large data at run time (from the repository the handler checks out, or a mounted Secret)',
+      { file: bundle.entry, size },
     );
   }
-  const key = basename(file);
+  const key = bundle.fileName;
   const name = handlersConfigMapName(content, scheduler);
   try {
     await core.createNamespacedConfigMap({
@@ -58,7 +69,7 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
         data: { [key]: content },
       },
     });
-    log.info({ configMap: name, file }, 'published the handlers file');
+    log.info({ configMap: name, file: bundle.entry, bytes: size }, 'published the handlers bundle');
   } catch (error) {
     if (apiStatusCode(error) !== 409) {
       throw new QuickcdError(
@@ -76,7 +87,7 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
         { file },
       );
     }
-    log.debug({ configMap: name, file }, 'handlers file already published');
+    log.debug({ configMap: name, file }, 'handlers bundle already published');
   }
   return { name, file: key };
 }

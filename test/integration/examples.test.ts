@@ -96,6 +96,25 @@ describe('handlers/examples', () => {
     expect(r.stdout).toMatch(/3 handler run\(s\): 3 succeeded, 0 failed/);
   });
 
+  it('the README quick start exits 0 on a fresh clone with no network', async () => {
+    // Exactly the README's command; git may not reach anything but local files.
+    const r = await runCli(
+      [
+        'run',
+        '--events',
+        'handlers/examples/events.json',
+        '--handlers',
+        'handlers/examples/pipeline.ts',
+      ],
+      { env: { GIT_ALLOW_PROTOCOL: 'file', GIT_TERMINAL_PROMPT: '0' } },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/3 handler run\(s\): 3 succeeded, 0 failed/);
+    expect(r.stdout).toContain('Dry run');
+    expect(r.stdout).not.toContain('git clone');
+    expect(r.stderr).toBe('');
+  });
+
   it('chat-ops.ts obeys members, ignores others, and fails unknown commands', async () => {
     const comment = (body: string, association: string) => ({
       action: 'created',

@@ -67,7 +67,13 @@ on('PushEvent', async (p, ctx) => { await ctx.sh\`echo deploying \${p.head.slice
 on('PushEvent', async (p, ctx) => { if (ctx.event.id) throw new Error('smoke test failed'); }, { name: 'smoke' });
 `,
   });
-  const handlers = await publishHandlers({ core, namespace, file: f.path('handlers.ts'), scheduler: 'quickcd-scheduler', log });
+  const handlers = await publishHandlers({
+    core,
+    namespace,
+    file: f.path('handlers.ts'),
+    scheduler: 'quickcd-scheduler',
+    log,
+  });
   const executor = createJobExecutor({
     kubeConfig,
     namespace,

@@ -83,6 +83,19 @@ on('PushEvent', async () => { console.log('OTHER RAN'); }, { name: 'other' });`,
     expect(r.stdout).toContain('OTHER RAN');
     expect(r.stdout).toMatch(/✘ fails failed .*exited with code 7/);
     expect(r.stdout).toMatch(/1 succeeded, 1 failed \(fails\)/);
+    // Said once, for people: no log dump of the same error after the summary.
+    expect(r.stderr).toBe('');
+    const debug = await runCli([
+      'run',
+      '--events',
+      f.path('events.json'),
+      '--handlers',
+      f.path('handlers.ts'),
+      '--log-level',
+      'debug',
+    ]);
+    expect(debug.stderr).toContain('handler failure details');
+    expect(debug.stderr).toContain('CommandError: Command exited with code 7');
   });
 
   it('quotes interpolations: a branch named x$(touch …) creates no file', async () => {
@@ -154,7 +167,7 @@ on('PushEvent', async (p, ctx) => { await ctx.sh\`sleep 1000\`; }, { name: 'slow
       f.path('handlers.ts'),
     ]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/✘ slow failed .*timed out after 1s/);
+    expect(r.stdout).toMatch(/✘ slow failed .*timed out after 1 s/);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 

@@ -1,31 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseEvent } from '../../../handlers/event.js';
 import { createConfigMapStore } from '../../../scheduler/kubernetes/configmap-store.js';
 import type { EventStore, StoredEvent } from '../../../scheduler/ports/event-store.js';
-import { startKubeServer, type KubeTestServer } from '../../support/kube-server/index.js';
-import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
-import { eventually } from '../kube-server/helpers.js';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
+import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
+import { eventually } from '../../support/eventually.js';
+import { makeEvent, pushPayload } from '../../support/fixtures.js';
 
 const namespace = 'quickcd';
-let server: KubeTestServer;
+let cluster: TestCluster;
 let store: EventStore;
 
-beforeAll(async () => {
-  server = await startKubeServer({
-    namespace,
-    controllers: false,
-    kubeconfigPath: join(tempDir(), 'kubeconfig'),
-  });
-  store = createConfigMapStore({
-    kubeConfig: server.kubeConfig(),
-    namespace,
-    log: pino({ level: 'silent' }),
-  });
-});
-afterAll(async () => server.close());
+/** A ConfigMap read straight from the API server. */
+const configMap = (ns: string, name: string) =>
+  cluster.get<V1ConfigMap>('v1', 'ConfigMap', ns, name);
 
 function stored(
   id: string,
@@ -48,12 +39,24 @@ function stored(
   };
 }
 
-describe('ConfigMap event store', () => {
+describeCluster('ConfigMap event store on the real API server', { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    await cluster.createNamespace(namespace);
+    await cluster.createNamespace('quickcd-list');
+    store = createConfigMapStore({
+      kubeConfig: cluster.kubeConfig(),
+      namespace,
+      log: pino({ level: 'silent' }),
+    });
+  }, 120_000);
+  afterAll(async () => cluster?.stop());
+
   it('putEvent creates the ConfigMap once; storing it again changes nothing', async () => {
     const event = stored('45000000001');
     expect(await store.putEvent(event)).toBe(true);
-    const cm = server.get('configmaps', namespace, 'quickcd-acme-webapp-45000000001');
-    expect(cm?.metadata.labels).toMatchObject({
+    const cm = await configMap(namespace, 'quickcd-acme-webapp-45000000001');
+    expect(cm?.metadata?.labels).toMatchObject({
       'quickcd.dev/kind': 'event',
       'quickcd.dev/status': 'pending',
       'quickcd.dev/event-id': '45000000001',
@@ -67,7 +70,7 @@ describe('ConfigMap event store', () => {
 
   it('updateEvent re-reads and retries after a 409 Conflict', async () => {
     await store.putEvent(stored('45000000002'));
-    server.fault({ kind: 'conflict', path: 'quickcd-acme-webapp-45000000002', times: 2 });
+    cluster.fault({ kind: 'conflict', path: 'quickcd-acme-webapp-45000000002', times: 2 });
     let calls = 0;
     const updated = await store.updateEvent('acme/webapp', '45000000002', (e) => {
       calls += 1;
@@ -79,18 +82,19 @@ describe('ConfigMap event store', () => {
     });
     expect(calls).toBe(3);
     expect(updated.status).toBe('running');
-    const cm = server.get('configmaps', namespace, 'quickcd-acme-webapp-45000000002');
-    expect(cm?.metadata.labels?.['quickcd.dev/status']).toBe('running');
-    expect(cm?.metadata.annotations?.['quickcd.dev/attempts']).toBe('1');
-    const puts = server.requests.filter(
-      (r) => r.method === 'PUT' && r.path.endsWith('/quickcd-acme-webapp-45000000002'),
+    const cm = await configMap(namespace, 'quickcd-acme-webapp-45000000002');
+    expect(cm?.metadata?.labels?.['quickcd.dev/status']).toBe('running');
+    expect(cm?.metadata?.annotations?.['quickcd.dev/attempts']).toBe('1');
+    const puts = cluster.proxy.requests.filter(
+      (r) =>
+        r.method === 'PUT' && r.path.split('?')[0]?.endsWith('/quickcd-acme-webapp-45000000002'),
     );
     expect(puts.map((r) => r.status)).toEqual([409, 409, 200]);
   });
 
   it('gives up on endless conflicts with a KUBERNETES_FAILED error naming the ConfigMap', async () => {
     await store.putEvent(stored('45000000003'));
-    const fault = server.fault({
+    const fault = cluster.fault({
       kind: 'conflict',
       path: 'quickcd-acme-webapp-45000000003',
       times: 100,
@@ -111,8 +115,8 @@ describe('ConfigMap event store', () => {
   it('lists by repo and status, oldest first by numeric id', async () => {
     // Its own namespace, so the events of the other tests do not show up.
     const own = createConfigMapStore({
-      kubeConfig: server.kubeConfig(),
-      namespace: 'default',
+      kubeConfig: cluster.kubeConfig(),
+      namespace: 'quickcd-list',
       log: pino({ level: 'silent' }),
     });
     for (const [id, repo, status] of [
@@ -131,10 +135,10 @@ describe('ConfigMap event store', () => {
     );
     expect(ids(await own.listEvents({ status: ['pending'] }))).toEqual(['10', '11']);
     expect(await own.listEvents({ status: [] })).toEqual([]);
-    const list = server.requests.filter(
-      (r) => r.method === 'GET' && r.path.endsWith('/configmaps'),
+    const list = cluster.proxy.requests.filter(
+      (r) => r.method === 'GET' && r.path.split('?')[0]?.endsWith('/configmaps'),
     );
-    expect(decodeURIComponent(list.at(-1)?.query ?? '').replace(/\+/g, ' ')).toContain(
+    expect(decodeURIComponent(list.at(-1)?.path.split('?')[1] ?? '').replace(/\+/g, ' ')).toContain(
       'quickcd.dev/kind=event,quickcd.dev/status in (pending)',
     );
   });
@@ -142,7 +146,7 @@ describe('ConfigMap event store', () => {
   it('deletes an event (idempotently)', async () => {
     await store.putEvent(stored('45000000004'));
     await store.deleteEvent('acme/webapp', '45000000004');
-    expect(server.get('configmaps', namespace, 'quickcd-acme-webapp-45000000004')).toBeUndefined();
+    expect(await configMap(namespace, 'quickcd-acme-webapp-45000000004')).toBeUndefined();
     await store.deleteEvent('acme/webapp', '45000000004');
   });
 
@@ -154,15 +158,15 @@ describe('ConfigMap event store', () => {
     const next = { ...cursor, seen: ['11', '10', '9'], lastEventId: '11' };
     await store.putCursor('acme/webapp', next);
     expect(await store.getCursor('acme/webapp')).toEqual(next);
-    const cm = server.get('configmaps', namespace, 'quickcd-acme-webapp-cursor');
-    expect(cm?.metadata.labels?.['quickcd.dev/kind']).toBe('cursor');
+    const cm = await configMap(namespace, 'quickcd-acme-webapp-cursor');
+    expect(cm?.metadata?.labels?.['quickcd.dev/kind']).toBe('cursor');
     expect(cm?.data).toEqual({ 'cursor.json': JSON.stringify(next) });
   });
 
   it('stores an event over 1 MiB gzip-compressed, and reads it back whole', async () => {
     const big = stored('45000000005', 'acme/webapp', {}, { blob: 'abc'.repeat(700_000) });
     expect(await store.putEvent(big)).toBe(true);
-    const cm = server.get('configmaps', namespace, 'quickcd-acme-webapp-45000000005');
+    const cm = await configMap(namespace, 'quickcd-acme-webapp-45000000005');
     expect(Object.keys(cm?.binaryData ?? {})).toEqual(['event.json.gz']);
     expect(await store.getEvent('45000000005', 'acme/webapp')).toEqual(big);
   });
@@ -188,7 +192,7 @@ describe('ConfigMap event store', () => {
   });
 
   it('wraps a 403 in a KUBERNETES_FAILED error naming the missing RBAC permission', async () => {
-    const fault = server.fault({
+    const fault = cluster.fault({
       kind: 'status',
       status: 403,
       method: 'POST',
@@ -204,22 +208,26 @@ describe('ConfigMap event store', () => {
   });
 
   it('subscribe calls back when an event changes, also after the watch dropped', async () => {
+    const watchRequests = () =>
+      cluster.proxy.requests.filter(
+        (r) => r.path.includes('/configmaps?') && r.path.includes('watch=true'),
+      );
     await store.putEvent(stored('45000000008'));
     let calls = 0;
     const unsubscribe = store.subscribe?.(() => (calls += 1));
     try {
       await eventually(() => (calls > 0 ? true : undefined)); // the initial listing
-      await new Promise((r) => setTimeout(r, 200));
+      await eventually(() => watchRequests().length > 0);
       calls = 0;
       await store.updateEvent('acme/webapp', '45000000008', (e) => ({ ...e, status: 'skipped' }));
       await eventually(() => (calls > 0 ? true : undefined));
-      server.fault({ kind: 'drop-watches' });
-      await new Promise((r) => setTimeout(r, 1500));
+      const watchesBefore = watchRequests().length;
+      expect(cluster.dropWatches()).toBeGreaterThan(0);
+      await eventually(() => watchRequests().length > watchesBefore, 'the watch re-opened');
       calls = 0;
       await store.deleteEvent('acme/webapp', '45000000008');
       await eventually(() => (calls > 0 ? true : undefined));
-      const watches = server.requests.filter((r) => r.query.includes('watch=true'));
-      expect(watches.length).toBeGreaterThanOrEqual(2);
+      expect(watchRequests().length).toBeGreaterThanOrEqual(2);
     } finally {
       unsubscribe?.();
     }

@@ -42,6 +42,7 @@ let kubeConfig: KubeConfig;
 let core: CoreV1Api;
 let batch: BatchV1Api;
 let handlers: PublishedHandlers;
+let handlersFile: string;
 let nextId = 46_000_000_000n;
 const config = loadConfig({
   QUICKCD_CLUSTER_ID: 'test/local/kube',
@@ -59,7 +60,14 @@ beforeAll(async () => {
     body: { metadata: { name: 'deploy' }, stringData: { DEPLOY_TOKEN: 'deploy-s3cret-value' } },
   });
   const f = writeFiles({ 'handlers.ts': HANDLERS });
-  handlers = await publishHandlers({ core, namespace, file: f.path('handlers.ts'), scheduler: 'quickcd-scheduler', log });
+  handlersFile = f.path('handlers.ts');
+  handlers = await publishHandlers({
+    core,
+    namespace,
+    file: handlersFile,
+    scheduler: 'quickcd-scheduler',
+    log,
+  });
 });
 afterAll(async () => server?.close());
 
@@ -126,12 +134,21 @@ describe('Kubernetes Job executor', () => {
     expect(cm).toMatchObject({
       immutable: true,
       metadata: { labels: { [LABEL.managedBy]: 'quickcd', [LABEL.kind]: 'handlers' } },
-      data: { 'handlers.ts': HANDLERS },
     });
-    const f = writeFiles({ 'handlers.ts': HANDLERS });
-    expect(await publishHandlers({ core, namespace, file: f.path('handlers.ts'), scheduler: 'quickcd-scheduler', log })).toEqual(
-      handlers,
-    );
+    // What is published is the bundle the runner loads as is: one module, source-mapped.
+    const bundle = (cm as unknown as { data: Record<string, string> }).data['handlers.mjs'];
+    expect(bundle).toMatch(/^\/\/ quickcd handlers bundle of \/\S+\/handlers\.ts\n/);
+    expect(bundle).toContain('name: "slow"');
+    expect(bundle).toContain('//# sourceMappingURL=data:application/json;base64,');
+    expect(
+      await publishHandlers({
+        core,
+        namespace,
+        file: handlersFile,
+        scheduler: 'quickcd-scheduler',
+        log,
+      }),
+    ).toEqual(handlers);
   });
 
   it('runs a Job to success with per-handler results, observed by a watch', async () => {

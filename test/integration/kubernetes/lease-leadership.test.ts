@@ -1,26 +1,24 @@
-import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createLeaseLeadership } from '../../../scheduler/kubernetes/lease-leadership.js';
 import type { Leadership } from '../../../scheduler/ports/leadership.js';
-import { startKubeServer, type KubeTestServer } from '../../support/kube-server/index.js';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
+import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
 
 const namespace = 'quickcd';
 const DURATION_S = 2;
-let server: KubeTestServer;
+let cluster: TestCluster;
 const started: Leadership[] = [];
 
-beforeAll(async () => {
-  server = await startKubeServer({ namespace, controllers: false });
-});
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((l) => l.release()));
-});
-afterAll(async () => server.close());
-
-function elector(identity: string, name: string): Leadership {
+function elector(identity: string, name: string, kubeConfig?: KubeConfig): Leadership {
   const leadership = createLeaseLeadership({
-    kubeConfig: server.kubeConfig(),
+    kubeConfig: kubeConfig ?? cluster.kubeConfig(),
     namespace,
     name,
     identity,
@@ -32,9 +30,9 @@ function elector(identity: string, name: string): Leadership {
   return leadership;
 }
 
-const holder = (name: string) =>
-  (server.get('leases', namespace, name)?.spec as { holderIdentity?: string } | undefined)
-    ?.holderIdentity;
+const lease = (name: string) =>
+  cluster.get<V1Lease>('coordination.k8s.io/v1', 'Lease', namespace, name);
+const holder = async (name: string) => (await lease(name))?.spec?.holderIdentity;
 
 /** Resolves with the first of the two acquisitions to finish, and which one it was. */
 function first(a: Promise<AbortSignal>, b: Promise<AbortSignal>) {
@@ -46,7 +44,16 @@ function first(a: Promise<AbortSignal>, b: Promise<AbortSignal>) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('Lease leadership', () => {
+describeCluster('Lease leadership on the real API server', { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    await cluster.createNamespace(namespace);
+  }, 120_000);
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((l) => l.release()));
+  });
+  afterAll(async () => cluster?.stop());
+
   it('of two contenders exactly one acquires; the other takes over at once on release', async () => {
     const a = elector('replica-a', 'race');
     const b = elector('replica-b', 'race');
@@ -65,7 +72,7 @@ describe('Lease leadership', () => {
     await sleep(0);
     expect(standbyDone).toBe(false);
     expect(signal.aborted).toBe(false);
-    expect(holder('race')).toBe(`replica-${winner}`);
+    expect(await holder('race')).toBe(`replica-${winner}`);
 
     const releasedAt = Date.now();
     await leader.release();
@@ -73,15 +80,16 @@ describe('Lease leadership', () => {
     const standbySignal = await standbyPromise;
     expect(Date.now() - releasedAt).toBeLessThan(1000);
     expect(standbySignal.aborted).toBe(false);
-    expect(holder('race')).toBe(winner === 'a' ? 'replica-b' : 'replica-a');
-    const spec = server.get('leases', namespace, 'race')?.spec as Record<string, unknown>;
+    expect(await holder('race')).toBe(winner === 'a' ? 'replica-b' : 'replica-a');
+    const raw = await cluster.kubectl(['get', 'lease', 'race', '-n', namespace, '-o', 'json']);
+    const spec = (JSON.parse(raw.stdout) as { spec: Record<string, unknown> }).spec;
     expect(spec.leaseTransitions).toBe(1);
     expect(spec.leaseDurationSeconds).toBe(DURATION_S);
     expect(String(spec.renewTime)).toMatch(/\.\d{6}Z$/);
   });
 
   it('takes over from a holder that stopped renewing, only once its lease expired', async () => {
-    const leases = server.kubeConfig().makeApiClient(CoordinationV1Api);
+    const leases = cluster.kubeConfig().makeApiClient(CoordinationV1Api);
     const renewTime = Date.now();
     await leases.createNamespacedLease({
       namespace,
@@ -101,11 +109,8 @@ describe('Lease leadership', () => {
     expect(after).toBeGreaterThanOrEqual(DURATION_S * 1000);
     expect(after).toBeLessThan(DURATION_S * 1000 + 1000);
     expect(signal.aborted).toBe(false);
-    expect(holder('crashed')).toBe('replica-c');
-    expect(
-      (server.get('leases', namespace, 'crashed')?.spec as Record<string, unknown>)
-        .leaseTransitions,
-    ).toBe(5);
+    expect(await holder('crashed')).toBe('replica-c');
+    expect((await lease('crashed'))?.spec?.leaseTransitions).toBe(5);
   });
 
   it('aborts the signal when renewals fail for too long; another replica then takes over', async () => {
@@ -113,7 +118,7 @@ describe('Lease leadership', () => {
     const signalA = await a.acquire(new AbortController().signal);
     const b = elector('replica-b', 'failing');
     const pb = b.acquire(new AbortController().signal);
-    const fault = server.fault({
+    const fault = cluster.fault({
       kind: 'status',
       status: 503,
       method: 'PUT',
@@ -130,13 +135,13 @@ describe('Lease leadership', () => {
     expect(tookOver).toBeGreaterThan(lostAt);
     expect(tookOver - lostAt).toBeLessThan(DURATION_S * 1000);
     expect(signalB.aborted).toBe(false);
-    expect(holder('failing')).toBe('replica-b');
+    expect(await holder('failing')).toBe('replica-b');
   });
 
   it('aborts the signal when another holder overwrites the lease', async () => {
     const a = elector('replica-a', 'stolen');
     const signal = await a.acquire(new AbortController().signal);
-    const leases = server.kubeConfig().makeApiClient(CoordinationV1Api);
+    const leases = cluster.kubeConfig().makeApiClient(CoordinationV1Api);
     const lease = await leases.readNamespacedLease({ namespace, name: 'stolen' });
     await leases.replaceNamespacedLease({
       namespace,
@@ -153,7 +158,7 @@ describe('Lease leadership', () => {
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     expect(String(signal.reason)).toContain('another replica holds the lease');
     await a.release();
-    expect(holder('stolen')).toBe('intruder');
+    expect(await holder('stolen')).toBe('intruder');
   });
 
   it('rejects when the caller aborts while waiting, and on a 403 names the RBAC permission', async () => {
@@ -164,11 +169,11 @@ describe('Lease leadership', () => {
     setTimeout(() => wait.abort(new Error('shutting down')), 300);
     await expect(pending).rejects.toThrow('shutting down');
 
-    const fault = server.fault({ kind: 'status', status: 403, path: '/leases/forbidden' });
-    const error: unknown = await elector('replica-a', 'forbidden')
+    // A ServiceAccount with no Role: the real RBAC answers 403.
+    const unprivileged = await cluster.serviceAccountKubeConfig(namespace, 'no-lease-access');
+    const error: unknown = await elector('replica-a', 'forbidden', unprivileged)
       .acquire(new AbortController().signal)
       .catch((e: unknown) => e);
-    fault.remove();
     expect(error).toMatchObject({
       code: 'KUBERNETES_FAILED',
       context: { verb: 'get', status: 403 },

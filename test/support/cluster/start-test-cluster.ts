@@ -51,6 +51,11 @@ export interface TestCluster {
     name: string,
     podSecurity?: 'restricted' | 'baseline' | 'privileged',
   ): Promise<void>;
+  /**
+   * A client-node config (through the proxy) authenticated as a ServiceAccount with a fresh
+   * token; the ServiceAccount is created when missing. RBAC judges it as it would in a Pod.
+   */
+  serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeConfig>;
   /** Reads an object straight from the API server; undefined on 404. */
   get<T extends KubernetesObject = KubernetesObject>(
     apiVersion: string,
@@ -139,6 +144,27 @@ export async function startTestCluster(
             },
           },
         });
+      },
+      async serviceAccountKubeConfig(namespace, name) {
+        const core = admin.makeApiClient(CoreV1Api);
+        await core
+          .createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
+          .catch((e: unknown) => {
+            if (!(e instanceof ApiException && e.code === 409)) throw e;
+          });
+        const { status } = await core.createNamespacedServiceAccountToken({
+          namespace,
+          name,
+          body: { spec: { audiences: [], expirationSeconds: 3600 } },
+        });
+        const kc = new KubeConfig();
+        kc.loadFromOptions({
+          clusters: [{ name: 'test', server: p.url, caData: admin.getCurrentCluster()?.caData }],
+          users: [{ name, token: status?.token }],
+          contexts: [{ name: 'test', cluster: 'test', user: name, namespace }],
+          currentContext: 'test',
+        });
+        return kc;
       },
       async get<T extends KubernetesObject>(
         apiVersion: string,

@@ -44,4 +44,22 @@ describe('elideSection', () => {
     expect(result.length).toBeLessThanOrEqual(1_000);
     expect(result).toContain('characters elided');
   });
+
+  it('keeps head and tail of one long line inside a command section', () => {
+    // A minified bundle or a JSON blob printed on one line: 70,000 characters, no newline.
+    const line = `HEAD${'x'.repeat(70_000)}TAIL`;
+    const text = `<details><summary>✅ <code>cat dist.js</code></summary>\n\n\`\`\`\n$ cat dist.js\n${line}\n\`\`\`\n\n</details>`;
+    const result = elideSection(text, 4_000);
+    expect(result.length).toBeLessThanOrEqual(4_000);
+    expect(balanced(result)).toBe(true);
+    expect(result).toMatch(/\$ cat dist\.js\nHEADx{1000,}/);
+    expect(result).toMatch(/x{1000,}TAIL\n```\n\n<\/details>$/);
+    expect(result).toMatch(/… [\d,]+ characters elided …/);
+  });
+
+  it('keeps head and tail of one long line alone', () => {
+    const result = elideSection(`HEAD${'y'.repeat(100_000)}TAIL`, 1_000);
+    expect(result.length).toBeLessThanOrEqual(1_000);
+    expect(result).toMatch(/^HEADy{200,}\n\n… [\d,]+ characters elided …\n\ny{200,}TAIL$/);
+  });
 });

@@ -56,7 +56,10 @@ function build(
       uid: 'uid-123',
       gzip: options.gzip ?? false,
     },
-    handlersConfigMap: { name: handlersConfigMapName('x', 'quickcd-scheduler'), file: 'pipeline.ts' },
+    handlersConfigMap: {
+      name: handlersConfigMapName('x', 'quickcd-scheduler'),
+      file: 'pipeline.ts',
+    },
     config: loadConfig({ QUICKCD_CLUSTER_ID: 'prod/eu/one', ...options.env }),
   });
   return { job, spec, name };
@@ -140,7 +143,7 @@ describe('jobManifest', () => {
     ]);
     expect(c).toMatchObject({
       terminationMessagePath: '/dev/termination-log',
-      terminationMessagePolicy: 'File',
+      terminationMessagePolicy: 'FallbackToLogsOnError',
     });
     const volumes = podSpec(job)?.volumes ?? [];
     expect(volumes.find((v) => v.name === 'event')?.configMap).toEqual({

@@ -85,6 +85,22 @@ describe('jobOutcome', () => {
       jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
         pod({ exitCode: 2, reason: 'Error', message: 'not json' }),
       ]).reason,
-    ).toBe('the runner exited with code 2 without a result: not json');
+    ).toBe('the runner exited with code 2 without a result; its last lines:\nnot json');
+  });
+
+  it('reports a runner that died without a result with the last lines of its log', () => {
+    // FallbackToLogsOnError: the termination message is the end of the container's log.
+    const log = [
+      ...Array.from({ length: 40 }, (_, i) => `noise ${i}`),
+      'quickcd runner: Cannot load handlers file /quickcd/handlers/handlers.mjs: boom',
+      '',
+    ].join('\n');
+    const reason = jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
+      pod({ exitCode: 2, reason: 'Error', message: log }),
+    ]).reason;
+    expect(reason).toMatch(/^the runner exited with code 2 without a result; its last lines:\n/);
+    expect(reason).toContain('Cannot load handlers file /quickcd/handlers/handlers.mjs: boom');
+    expect(reason).toContain('noise 39');
+    expect(reason).not.toContain('noise 0\n');
   });
 });
