@@ -117,9 +117,16 @@ export async function prepareLaunch(input: LaunchInput): Promise<ContainerLaunch
       containerPath: tmPoint.path,
       readOnly: false,
     };
+    // The needed host paths a private directory hides (a checkout under /tmp) are bound back
+    // there: their mount points too, since that directory may be read-only.
+    const neededMounts = input.neededHostPaths.map((p) => ({
+      hostPath: p,
+      containerPath: p,
+      readOnly: true,
+    }));
     await makeMountTargets(
       [...privateDirs, ...volumeMounts],
-      [...volumeMounts, terminationMessage],
+      [...volumeMounts, terminationMessage, ...neededMounts],
     );
     const args = bwrapArgv({
       hostRoot: await hostEntries('/'),
