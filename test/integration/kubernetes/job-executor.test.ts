@@ -276,14 +276,28 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
   });
 
   it('fails a run past its deadline with a reason saying so, though the Job controller deletes its Pod', async () => {
-    const spec = await storeEvent('refs/heads/slow', { timeoutSeconds: 2 });
+    // Long enough for the runner to be in its handler (with its SIGTERM handler installed) when
+    // the Job controller deletes the Pod, even on a loaded machine.
+    const spec = await storeEvent('refs/heads/slow', { timeoutSeconds: 8 });
     const ex = executor();
     const launch = await ex.launch(spec);
     const outcome = await ex.wait(launch, spec, never);
     expect(outcome.ok).toBe(false);
     expect(outcome.reason).toMatch(/DeadlineExceeded/);
     expect(outcome.reason).toMatch(/deadline/);
-    expect(outcome.reason).toMatch(/deadline of 2 s .*the Job controller stopped its Pod/);
+    expect(outcome.reason).toMatch(/deadline of 8 s .*the Job controller stopped its Pod$/);
+    // Told to stop, the runner wrote its result; the Pod's final state (seen by the executor's
+    // watch before the Pod went) still carries it.
+    expect(outcome.results).toEqual([
+      { name: 'echo', lane: 'blocking', ok: true, durationMs: expect.any(Number) },
+      {
+        name: 'slow',
+        lane: 'blocking',
+        ok: false,
+        durationMs: expect.any(Number),
+        error: expect.stringContaining('runner stopped (SIGTERM)'),
+      },
+    ]);
     // Kubernetes: the deadline is a condition of the Job, and its active Pod is deleted.
     const job = await readJob(launch.name);
     expect(job?.status?.conditions).toEqual(

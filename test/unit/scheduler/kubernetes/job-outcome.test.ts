@@ -87,6 +87,13 @@ describe('jobOutcome', () => {
     expect(jobOutcome(deadline, []).reason).toMatch(
       /^DeadlineExceeded: the run passed its deadline of 120 s .*no per-handler result was recorded$/,
     );
+    // The runner, told to stop, wrote its result before its Pod went.
+    expect(jobOutcome(deadline, [pod({ exitCode: 1, reason: 'Error', message: result })])).toEqual({
+      ok: false,
+      results: [{ name: 'deploy', lane: 'blocking', ok: false, durationMs: 5, error: 'boom' }],
+      reason:
+        "DeadlineExceeded: the run passed its deadline of 120 s (activeDeadlineSeconds: the handlers' timeoutSeconds plus a margin) and the Job controller stopped its Pod",
+    });
     expect(jobOutcome(job('Failed', 'BackoffLimitExceeded'), []).reason).toMatch(/Pod is gone/);
     expect(
       jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
