@@ -1,4 +1,10 @@
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Executor, Launch, LaunchSpec, RunOutcome } from '../ports/executor.js';
@@ -8,6 +14,7 @@ import { jobFinished, jobOutcome } from './job-outcome.js';
 import { createJobWatch, type JobUpdate } from './job-watch.js';
 import { eventConfigMapName, jobName } from './names.js';
 import type { PublishedHandlers } from './publish-handlers.js';
+import { watchJobPods } from './watch-job-pods.js';
 
 export interface JobExecutorOptions {
   readonly kubeConfig: KubeConfig;
@@ -52,13 +59,17 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       cause,
     });
 
-  const outcomeOf = async (job: V1Job, name: string): Promise<RunOutcome> => {
+  /** `seen`: the Pods' last states from the watch, for Pods deleted already (a deadline). */
+  const outcomeOf = async (job: V1Job, name: string, seen: () => V1Pod[]): Promise<RunOutcome> => {
     try {
-      const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
-      return jobOutcome(job, pods.items);
+      const pods = await core.listNamespacedPod({
+        namespace,
+        labelSelector: `batch.kubernetes.io/job-name=${name}`,
+      });
+      return jobOutcome(job, pods.items.length > 0 ? pods.items : seen());
     } catch (error) {
       log.warn({ job: name, error: errorMessage(error) }, 'cannot read the Pods of a finished Job');
-      return jobOutcome(job, []);
+      return jobOutcome(job, seen());
     }
   };
 
@@ -116,22 +127,26 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
           return;
         }
         let settled = false;
+        const pods = watchJobPods({ kubeConfig, namespace, name, log });
         const finish = (outcome: Promise<RunOutcome> | RunOutcome): void => {
           if (settled) return;
           settled = true;
           unsubscribe();
           signal.removeEventListener('abort', onAbort);
-          void Promise.resolve(outcome).then(resolve, reject);
+          void Promise.resolve(outcome)
+            .finally(() => pods.stop())
+            .then(resolve, reject);
         };
         const onAbort = (): void => {
           if (settled) return;
           settled = true;
           unsubscribe();
+          pods.stop();
           reject(abortError(signal));
         };
         const onUpdate = (update: JobUpdate): void => {
           if (update.job && jobFinished(update.job)) {
-            finish(outcomeOf(update.job, name));
+            finish(outcomeOf(update.job, name, () => pods.pods()));
           } else if ('deleted' in update) {
             log.warn({ job: name, eventId: spec.event.id }, 'Job deleted before it finished');
             finish({

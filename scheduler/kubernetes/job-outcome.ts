@@ -45,7 +45,14 @@ export function jobOutcome(job: V1Job, pods: readonly V1Pod[]): RunOutcome {
   const reasons: string[] = [];
   const failed = condition(job, 'Failed');
   // BackoffLimitExceeded only says "the Pod failed": the Pod tells why.
-  if (failed && failed.reason !== 'BackoffLimitExceeded') {
+  if (failed?.reason === 'DeadlineExceeded') {
+    // The Job controller deletes the active Pod at the deadline: what the runner wrote is
+    // usually gone with it, so the Job's condition is all that is left to say why.
+    const seconds = job.spec?.activeDeadlineSeconds;
+    reasons.push(
+      `DeadlineExceeded: the run passed its deadline${seconds === undefined ? '' : ` of ${seconds} s`} (activeDeadlineSeconds: the handlers' timeoutSeconds plus a margin) and the Job controller stopped its Pod${results ? '' : ', so no per-handler result was recorded'}`,
+    );
+  } else if (failed && failed.reason !== 'BackoffLimitExceeded') {
     reasons.push(`${failed.reason ?? 'Failed'}: ${failed.message ?? 'the Job failed'}`);
   }
   const waiting = container?.state?.waiting;
@@ -55,8 +62,8 @@ export function jobOutcome(job: V1Job, pods: readonly V1Pod[]): RunOutcome {
     );
   }
   if (terminated) {
-    const known =
-      terminated.reason && !['Error', 'Completed', 'DeadlineExceeded'].includes(terminated.reason);
+    // A deadline is a condition of the Job, never a container's reason (the kubelet says Error).
+    const known = terminated.reason && !['Error', 'Completed'].includes(terminated.reason);
     if (known)
       reasons.push(`the runner was ${terminated.reason} (exit code ${terminated.exitCode})`);
     else if (!results) {

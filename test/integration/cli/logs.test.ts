@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { logsCommand } from '../../../cli/commands/logs.js';
 import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
@@ -11,20 +10,19 @@ import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js
 import { LABEL, MANAGED_BY, eventConfigMapName } from '../../../scheduler/kubernetes/names.js';
 import { publishHandlers } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { LaunchSpec } from '../../../scheduler/ports/executor.js';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
+import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
 import { makeEvent, pushPayload, tempDir, writeFiles } from '../../support/fixtures.js';
-import { startKubeServer, type KubeTestServer } from '../../support/kube-server/index.js';
 import { runCli } from '../../support/run-cli.js';
 
-const run = promisify(execFile);
+// `quickcd logs` against the Jobs the executor ran on the real control plane: logs are read
+// through the API server from the node agent's kubelet log endpoint, as in a cluster.
 const namespace = 'logs';
 const repo = 'acme/webapp';
 const eventId = '47000000001';
 const log = pino({ level: 'silent' });
-const hasKubectl = await run('kubectl', ['version', '--client']).then(
-  () => true,
-  () => false,
-);
-let server: KubeTestServer;
+let cluster: TestCluster;
+/** The admin kubeconfig (through the fault proxy) with `logs` as its context's namespace. */
 let kubeconfig: string;
 const jobNames: string[] = [];
 
@@ -45,11 +43,25 @@ async function logsInProcess(
   return { code, stdout, stderr };
 }
 
-beforeAll(async () => {
+async function setUp(): Promise<void> {
+  cluster = await startTestCluster();
+  await cluster.createNamespace(namespace, 'restricted');
   kubeconfig = join(tempDir(), 'kubeconfig');
-  server = await startKubeServer({ namespace, kubeconfigPath: kubeconfig });
-  const kubeConfig = server.kubeConfig();
+  await copyFile(cluster.kubeconfigPath, kubeconfig);
+  const set = await cluster.kubectl([
+    'config',
+    'set-context',
+    '--current',
+    `--namespace=${namespace}`,
+    `--kubeconfig=${kubeconfig}`,
+  ]);
+  if (set.code !== 0) throw new Error(set.stderr);
+  const kubeConfig = cluster.kubeConfig();
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({
+    namespace,
+    body: { metadata: { name: 'quickcd-runner' }, automountServiceAccountToken: false },
+  });
   const raw = makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: eventId, repo });
   await core.createNamespacedConfigMap({
     namespace,
@@ -104,8 +116,7 @@ on('PushEvent', async (p, ctx) => { if (ctx.event.id) throw new Error('smoke tes
     await executor.wait(launch, spec, new AbortController().signal);
     jobNames[attempt] = launch.name;
   }
-});
-afterAll(async () => server?.close());
+}
 
 function expectLogs(stdout: string): void {
   const first = `== job/quickcd-acme-webapp-${eventId}-b1 (blocking, attempt 1, handler failed) ==`;
@@ -120,7 +131,10 @@ function expectLogs(stdout: string): void {
   expect(two).toContain('smoke test failed');
 }
 
-describe('quickcd logs', () => {
+describeCluster('quickcd logs on the real control plane', { timeout: 60_000 }, () => {
+  beforeAll(setUp, 180_000);
+  afterAll(async () => cluster?.stop());
+
   it('prints each Job of the event with a header, in attempt order', async () => {
     const r = await logsInProcess([eventId]);
     expect(r.code, r.stderr).toBe(0);
@@ -146,34 +160,28 @@ describe('quickcd logs', () => {
     await expect(logsInProcess(['abc'])).rejects.toMatchObject({ code: 'USAGE' });
   });
 
-  it.skipIf(!hasKubectl)(
-    'kubectl logs job/<name> shows the runner output (skipped when kubectl is not on PATH)',
-    async () => {
-      const { stdout } = await run('kubectl', [
-        '--kubeconfig',
-        kubeconfig,
-        'logs',
-        `job/${jobNames[1]}`,
-      ]);
-      expect(stdout).toContain('deploying aaaaaaa');
-      const jobs = await run('kubectl', [
-        '--kubeconfig',
-        kubeconfig,
-        'get',
-        'jobs',
-        '-l',
-        `quickcd.dev/event-id=${eventId}`,
-        '-o',
-        'name',
-      ]);
-      expect(jobs.stdout.trim().split('\n').sort()).toEqual(
-        [`job.batch/${jobNames[1]}`, `job.batch/${jobNames[2]}`].sort(),
-      );
-    },
-  );
+  it('kubectl logs job/<name> shows the runner output, and kubectl get finds the Jobs', async () => {
+    const logs = await cluster.kubectl(['logs', '-n', namespace, `job/${jobNames[1]}`]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain('deploying aaaaaaa');
+    const jobs = await cluster.kubectl([
+      'get',
+      'jobs',
+      '-n',
+      namespace,
+      '-l',
+      `quickcd.dev/event-id=${eventId}`,
+      '-o',
+      'name',
+    ]);
+    expect(jobs.code, jobs.stderr).toBe(0);
+    expect(jobs.stdout.trim().split('\n').sort()).toEqual(
+      [`job.batch/${jobNames[1]}`, `job.batch/${jobNames[2]}`].sort(),
+    );
+  });
 
   it('says when the Pods are gone (deleted after the ttl)', async () => {
-    const core = server.kubeConfig().makeApiClient(CoreV1Api);
+    const core = cluster.admin.makeApiClient(CoreV1Api);
     const pods = await core.listNamespacedPod({
       namespace,
       labelSelector: `job-name=${jobNames[2]}`,

@@ -1,10 +1,17 @@
 import { gzipSync } from 'node:zlib';
-import { BatchV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1ConfigMap,
+  type V1Job,
+} from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
 import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js';
+import type { JobConfig } from '../../../scheduler/kubernetes/job-manifest.js';
 import {
   LABEL,
   MANAGED_BY,
@@ -17,9 +24,14 @@ import {
 } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { Executor, LaunchSpec } from '../../../scheduler/ports/executor.js';
 import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
+import { describeCluster } from '../../support/cluster/describe-cluster.js';
+import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
+import { eventually } from '../../support/eventually.js';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
-import { startKubeServer, type KubeTestServer } from '../../support/kube-server/index.js';
 
+// The Job executor against a real kube-apiserver and kube-controller-manager (Job, garbage
+// collector and ttl-after-finished controllers); the node agent runs the runner Pods, which
+// PodSecurity `restricted` (enforced on the namespace) must admit.
 const namespace = 'cd';
 const repo = 'acme/webapp';
 const log = pino({ level: 'silent' });
@@ -35,10 +47,13 @@ on('PushEvent', async () => { throw new Error('deploy broke'); },
   { name: 'fail', filter: (p) => p.ref === 'refs/heads/fail' });
 on('PushEvent', async (p, ctx) => { console.log('SLEEPING'); await ctx.sh\`sleep 30\`; },
   { name: 'slow', filter: (p) => p.ref === 'refs/heads/slow' });
+on('PushEvent', async () => { console.log('last words'); process.exit(3); },
+  { name: 'crash', filter: (p) => p.ref === 'refs/heads/crash' });
 `;
 
-let server: KubeTestServer;
+let cluster: TestCluster;
 let kubeConfig: KubeConfig;
+/** Admin clients straight to the API server (no faults): for setup and assertions. */
 let core: CoreV1Api;
 let batch: BatchV1Api;
 let handlers: PublishedHandlers;
@@ -50,29 +65,8 @@ const config = loadConfig({
   QUICKCD_GITHUB_URL: 'http://127.0.0.1:9/api/v3',
 });
 
-beforeAll(async () => {
-  server = await startKubeServer({ namespace });
-  kubeConfig = server.kubeConfig();
-  core = kubeConfig.makeApiClient(CoreV1Api);
-  batch = kubeConfig.makeApiClient(BatchV1Api);
-  await core.createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: 'deploy' }, stringData: { DEPLOY_TOKEN: 'deploy-s3cret-value' } },
-  });
-  const f = writeFiles({ 'handlers.ts': HANDLERS });
-  handlersFile = f.path('handlers.ts');
-  handlers = await publishHandlers({
-    core,
-    namespace,
-    file: handlersFile,
-    scheduler: 'quickcd-scheduler',
-    log,
-  });
-});
-afterAll(async () => server?.close());
-
-function executor(resyncMs = 60_000): Executor {
-  return createJobExecutor({ kubeConfig, namespace, config, handlers, log, resyncMs });
+function executor(resyncMs = 60_000, jobConfig: JobConfig = config): Executor {
+  return createJobExecutor({ kubeConfig, namespace, config: jobConfig, handlers, log, resyncMs });
 }
 
 /** Stores an event as the event store does: a ConfigMap; returns its launch spec. */
@@ -123,26 +117,68 @@ async function storeEvent(
 
 const never = new AbortController().signal;
 
+const podsOf = async (jobName: string) =>
+  (
+    await core.listNamespacedPod({
+      namespace,
+      labelSelector: `batch.kubernetes.io/job-name=${jobName}`,
+    })
+  ).items;
+
+/** The runner's output, read through the API server from the node agent's log endpoint. */
 async function podLog(jobName: string): Promise<string> {
-  const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${jobName}` });
-  return server.podLogs(namespace, pods.items[0]?.metadata?.name ?? '');
+  const name = (await podsOf(jobName))[0]?.metadata?.name ?? '';
+  return core.readNamespacedPodLog({ namespace, name });
 }
 
-describe('Kubernetes Job executor', () => {
+const readJob = (name: string) => cluster.get<V1Job>('batch/v1', 'Job', namespace, name);
+
+describeCluster('Kubernetes Job executor on the real control plane', { timeout: 90_000 }, () => {
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    await cluster.createNamespace(namespace, 'restricted');
+    kubeConfig = cluster.kubeConfig();
+    core = cluster.admin.makeApiClient(CoreV1Api);
+    batch = cluster.admin.makeApiClient(BatchV1Api);
+    // The chart creates the runner's ServiceAccount; the ServiceAccount admission plugin rejects
+    // a Pod whose ServiceAccount is missing.
+    await core.createNamespacedServiceAccount({
+      namespace,
+      body: {
+        metadata: { name: config.runnerServiceAccount },
+        automountServiceAccountToken: false,
+      },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'deploy' }, stringData: { DEPLOY_TOKEN: 'deploy-s3cret-value' } },
+    });
+    const f = writeFiles({ 'handlers.ts': HANDLERS });
+    handlersFile = f.path('handlers.ts');
+    handlers = await publishHandlers({
+      core: kubeConfig.makeApiClient(CoreV1Api),
+      namespace,
+      file: handlersFile,
+      scheduler: 'quickcd-scheduler',
+      log,
+    });
+  }, 120_000);
+  afterAll(async () => cluster?.stop());
+
   it('publishes the handlers once, immutable and content-addressed', async () => {
-    const cm = server.get('configmaps', namespace, handlers.name);
+    const cm = await cluster.get<V1ConfigMap>('v1', 'ConfigMap', namespace, handlers.name);
     expect(cm).toMatchObject({
       immutable: true,
       metadata: { labels: { [LABEL.managedBy]: 'quickcd', [LABEL.kind]: 'handlers' } },
     });
     // What is published is the bundle the runner loads as is: one module, source-mapped.
-    const bundle = (cm as unknown as { data: Record<string, string> }).data['handlers.mjs'];
+    const bundle = cm?.data?.['handlers.mjs'];
     expect(bundle).toMatch(/^\/\/ quickcd handlers bundle of \/\S+\/handlers\.ts\n/);
     expect(bundle).toContain('name: "slow"');
     expect(bundle).toContain('//# sourceMappingURL=data:application/json;base64,');
     expect(
       await publishHandlers({
-        core,
+        core: kubeConfig.makeApiClient(CoreV1Api),
         namespace,
         file: handlersFile,
         scheduler: 'quickcd-scheduler',
@@ -173,11 +209,12 @@ describe('Kubernetes Job executor', () => {
       results: [{ name: 'echo', lane: 'blocking', ok: true, durationMs: expect.any(Number) }],
     });
     // resyncMs is 60 s: only the watch can have seen it finish this soon.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(
-      server.requests.some(
+      cluster.proxy.requests.some(
         (r) =>
-          r.path === `/apis/batch/v1/namespaces/${namespace}/jobs` && /watch=true/.test(r.query),
+          r.path.startsWith(`/apis/batch/v1/namespaces/${namespace}/jobs?`) &&
+          /[?&]watch=true/.test(r.path),
       ),
     ).toBe(true);
     const job = await batch.readNamespacedJob({ namespace, name: launch.name });
@@ -186,9 +223,13 @@ describe('Kubernetes Job executor', () => {
       [LABEL.lane]: 'blocking',
       [LABEL.attempt]: '1',
     });
-    expect(job.metadata?.ownerReferences?.[0]?.uid).toBe(
-      server.get('configmaps', namespace, eventConfigMapName(repo, spec.event.id))?.metadata.uid,
+    const owner = await cluster.get(
+      'v1',
+      'ConfigMap',
+      namespace,
+      eventConfigMapName(repo, spec.event.id),
     );
+    expect(job.metadata?.ownerReferences?.[0]?.uid).toBe(owner?.metadata?.uid);
     const output = await podLog(launch.name);
     // Without GitHub credentials the runner reports to its log (console reporter).
     expect(output).toContain('┌─ comment on');
@@ -244,13 +285,47 @@ describe('Kubernetes Job executor', () => {
     expect(jobs.items).toHaveLength(1);
   });
 
-  it('fails a run past its deadline with a reason saying so', async () => {
-    const spec = await storeEvent('refs/heads/slow', { timeoutSeconds: 2 });
+  it('fails a run past its deadline with a reason saying so, though the Job controller deletes its Pod', async () => {
+    // Long enough for the runner to be in its handler (with its SIGTERM handler installed) when
+    // the Job controller deletes the Pod, even on a loaded machine.
+    const spec = await storeEvent('refs/heads/slow', { timeoutSeconds: 8 });
     const ex = executor();
-    const outcome = await ex.wait(await ex.launch(spec), spec, never);
+    const launch = await ex.launch(spec);
+    const outcome = await ex.wait(launch, spec, never);
     expect(outcome.ok).toBe(false);
     expect(outcome.reason).toMatch(/DeadlineExceeded/);
     expect(outcome.reason).toMatch(/deadline/);
+    expect(outcome.reason).toMatch(/deadline of 8 s .*the Job controller stopped its Pod$/);
+    // Told to stop, the runner wrote its result; the Pod's final state (seen by the executor's
+    // watch before the Pod went) still carries it.
+    expect(outcome.results).toEqual([
+      { name: 'echo', lane: 'blocking', ok: true, durationMs: expect.any(Number) },
+      {
+        name: 'slow',
+        lane: 'blocking',
+        ok: false,
+        durationMs: expect.any(Number),
+        error: expect.stringContaining('runner stopped (SIGTERM)'),
+      },
+    ]);
+    // Kubernetes: the deadline is a condition of the Job, and its active Pod is deleted.
+    const job = await readJob(launch.name);
+    expect(job?.status?.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }),
+      ]),
+    );
+    await eventually(async () => (await podsOf(launch.name)).length === 0, 'Pod deleted', 30_000);
+  });
+
+  it('reports the last lines of a runner that exits without a result', async () => {
+    const spec = await storeEvent('refs/heads/crash');
+    const ex = executor();
+    const outcome = await ex.wait(await ex.launch(spec), spec, never);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.results).toBeUndefined();
+    expect(outcome.reason).toMatch(/exited with code 3 without a result; its last lines:\n/);
+    expect(outcome.reason).toContain('last words');
   });
 
   it('still sees a Job finish when the watch drops (resync and re-watch)', async () => {
@@ -258,9 +333,27 @@ describe('Kubernetes Job executor', () => {
     const ex = executor();
     const launch = await ex.launch(spec);
     const waiting = ex.wait(launch, spec, never);
-    await new Promise((r) => setTimeout(r, 100));
-    server.fault({ kind: 'drop-watches' });
+    const watches = () =>
+      cluster.proxy.requests.filter(
+        (r) => r.path.includes(`/namespaces/${namespace}/jobs?`) && /watch=true/.test(r.path),
+      ).length;
+    const before = watches();
+    await eventually(() => cluster.dropWatches() > 0, 'a watch to drop');
     expect((await waiting).ok).toBe(true);
+    expect(watches()).toBeGreaterThan(before);
+  });
+
+  it('still sees a Job finish when its watch expires (410)', async () => {
+    const spec = await storeEvent('refs/heads/main');
+    const ex = executor();
+    const launch = await ex.launch(spec);
+    const expired = cluster.fault({
+      kind: 'expire-watch',
+      path: `/namespaces/${namespace}/jobs`,
+      times: 1,
+    });
+    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expired.remove();
   });
 
   it('resolves with ok false when the Job is deleted while running', async () => {
@@ -268,7 +361,7 @@ describe('Kubernetes Job executor', () => {
     const ex = executor();
     const launch = await ex.launch(spec);
     const waiting = ex.wait(launch, spec, never);
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually(async () => (await readJob(launch.name))?.status?.active === 1, 'running');
     await batch.deleteNamespacedJob({
       namespace,
       name: launch.name,
@@ -278,6 +371,8 @@ describe('Kubernetes Job executor', () => {
     expect(outcome.ok).toBe(false);
     expect(outcome.results).toBeUndefined();
     expect(outcome.reason).toMatch(/deleted/);
+    // The garbage collector removes the orphaned Pod.
+    await eventually(async () => (await podsOf(launch.name)).length === 0, 'Pod deleted', 30_000);
   });
 
   it('rejects a wait only when its signal aborts', async () => {
@@ -288,6 +383,7 @@ describe('Kubernetes Job executor', () => {
     const waiting = ex.wait(launch, spec, stop.signal);
     setTimeout(() => stop.abort(new Error('shutting down')), 200);
     await expect(waiting).rejects.toThrow('shutting down');
+    expect((await readJob(launch.name))?.status?.conditions ?? []).toEqual([]);
     await batch.deleteNamespacedJob({
       namespace,
       name: launch.name,
@@ -302,5 +398,74 @@ describe('Kubernetes Job executor', () => {
       name: eventConfigMapName(repo, spec.event.id),
     });
     await expect(executor().launch(spec)).rejects.toMatchObject({ code: 'EXECUTOR_FAILED' });
+  });
+
+  it('fails to launch, with a code and the status, on a 500 from POST jobs; a retry launches', async () => {
+    const spec = await storeEvent('refs/heads/main');
+    const ex = executor();
+    const fault = cluster.fault({
+      kind: 'status',
+      status: 500,
+      method: 'POST',
+      path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+      times: 1,
+    });
+    const error = await ex.launch(spec).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    fault.remove();
+    expect(error).toMatchObject({
+      code: 'EXECUTOR_FAILED',
+      context: { eventId: spec.event.id, repo },
+    });
+    expect((error as Error).message).toMatch(/Cannot create Job cd\/quickcd-acme-webapp-\d+-b1/);
+    expect((error as Error).message).toMatch(/500/);
+    const posts = cluster.proxy.requests.filter(
+      (r) =>
+        r.method === 'POST' && r.path.startsWith(`/apis/batch/v1/namespaces/${namespace}/jobs`),
+    );
+    expect(posts.at(-1)).toMatchObject({ status: 500, injected: true });
+    // Nothing was created, so launching again is a fresh launch, not an adoption.
+    expect(await readJob(`quickcd-acme-webapp-${spec.event.id}-b1`)).toBeUndefined();
+    const launch = await ex.launch(spec);
+    expect(launch.adopted).toBe(false);
+    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+  });
+
+  it('a finished Job is removed by the ttl-after-finished controller, with its Pod', async () => {
+    const spec = await storeEvent('refs/heads/main');
+    const ex = executor(60_000, { ...config, jobTtlSeconds: 1 });
+    const launch = await ex.launch(spec);
+    expect((await readJob(launch.name))?.spec?.ttlSecondsAfterFinished).toBe(1);
+    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    await eventually(async () => (await readJob(launch.name)) === undefined, 'Job removed', 30_000);
+    await eventually(async () => (await podsOf(launch.name)).length === 0, 'Pod removed', 30_000);
+    // Gone is gone: a restarted scheduler no longer finds it (the event keeps the result).
+    expect(await executor().find(spec)).toBeUndefined();
+  });
+
+  it('deleting an event ConfigMap removes its Jobs and Pods (garbage collector)', async () => {
+    const spec = await storeEvent('refs/heads/slow');
+    const ex = executor();
+    const first = await ex.launch(spec);
+    const second = await ex.launch({ ...spec, lane: 'nonblocking' });
+    await eventually(async () => (await podsOf(first.name)).length === 1, 'Pod created');
+    await core.deleteNamespacedConfigMap({
+      namespace,
+      name: eventConfigMapName(repo, spec.event.id),
+    });
+    for (const name of [first.name, second.name]) {
+      await eventually(
+        async () => (await readJob(name)) === undefined,
+        `Job ${name} removed`,
+        30_000,
+      );
+      await eventually(
+        async () => (await podsOf(name)).length === 0,
+        `Pods of ${name} removed`,
+        30_000,
+      );
+    }
   });
 });

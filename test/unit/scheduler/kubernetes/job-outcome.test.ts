@@ -74,14 +74,28 @@ describe('jobOutcome', () => {
         pod({ exitCode: 137, reason: 'OOMKilled' }),
       ]).reason,
     ).toBe('the runner was OOMKilled (exit code 137)');
+    const deadline = {
+      ...job('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline'),
+      spec: { activeDeadlineSeconds: 120, template: {} },
+    };
     expect(
-      jobOutcome(
-        job('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline'),
-        [pod(undefined, { reason: 'ImagePullBackOff', message: 'no such image' })],
-      ).reason,
+      jobOutcome(deadline, [
+        pod(undefined, { reason: 'ImagePullBackOff', message: 'no such image' }),
+      ]).reason,
     ).toBe(
-      'DeadlineExceeded: Job was active longer than specified deadline; the runner never started (ImagePullBackOff: no such image)',
+      "DeadlineExceeded: the run passed its deadline of 120 s (activeDeadlineSeconds: the handlers' timeoutSeconds plus a margin) and the Job controller stopped its Pod, so no per-handler result was recorded; the runner never started (ImagePullBackOff: no such image)",
     );
+    // The Job controller deleted the Pod (Kubernetes does at the deadline): the Job says why.
+    expect(jobOutcome(deadline, []).reason).toMatch(
+      /^DeadlineExceeded: the run passed its deadline of 120 s .*no per-handler result was recorded$/,
+    );
+    // The runner, told to stop, wrote its result before its Pod went.
+    expect(jobOutcome(deadline, [pod({ exitCode: 1, reason: 'Error', message: result })])).toEqual({
+      ok: false,
+      results: [{ name: 'deploy', lane: 'blocking', ok: false, durationMs: 5, error: 'boom' }],
+      reason:
+        "DeadlineExceeded: the run passed its deadline of 120 s (activeDeadlineSeconds: the handlers' timeoutSeconds plus a margin) and the Job controller stopped its Pod",
+    });
     expect(jobOutcome(job('Failed', 'BackoffLimitExceeded'), []).reason).toMatch(/Pod is gone/);
     expect(
       jobOutcome(job('Failed', 'BackoffLimitExceeded'), [
