@@ -72,6 +72,18 @@ Options:
     const completed =
       typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
 
+    // SIGTERM (Job deadline, pod deletion, Ctrl-C): stop the handler, kill its commands,
+    // flush comments, record what happened. Listened for from here on, so that a signal while
+    // the handlers load still ends in a result (every handler "not started"), not in exit 143.
+    const stop = new AbortController();
+    let deps: ReturnType<typeof prepareRunner> | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      deps?.log.warn({ signal }, 'stopping: the running handler is aborted');
+      stop.abort();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+
     let text: string;
     try {
       // Events too large for a ConfigMap's data are stored gzip-compressed (event.json.gz).
@@ -93,7 +105,7 @@ Options:
       );
     }
     const registry = await loadHandlers(config.handlers);
-    const deps = prepareRunner({
+    deps = prepareRunner({
       config,
       env,
       stdout,
@@ -102,15 +114,7 @@ Options:
     });
 
     redactProcessOutput(deps.redact);
-    // SIGTERM (Job deadline, pod deletion, Ctrl-C): stop the handler, kill its commands,
-    // flush comments, record what happened.
-    const stop = new AbortController();
-    const onSignal = (signal: NodeJS.Signals) => {
-      deps.log.warn({ signal }, 'stopping: the running handler is aborted');
-      stop.abort();
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    if (stop.signal.aborted) deps.log.warn('stopped while loading: no handler is started');
 
     const perEvent = deps.forEvent(event);
     let result: RunResult;

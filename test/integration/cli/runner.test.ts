@@ -115,6 +115,41 @@ on('PushEvent', async () => console.log('NEVER'), { name: 'after' });`,
     expect(results?.[1]?.error).toMatch(/not started/);
   });
 
+  it('a SIGTERM while the handlers load still ends in a result: nothing started, exit 1', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';
+console.log('LOADING');
+await new Promise((r) => setTimeout(r, 3000));
+on('PushEvent', async () => console.log('NEVER'), { name: 'deploy' });`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '780' }),
+      ),
+    });
+    const r = await runCli(
+      [
+        'runner',
+        '--event',
+        f.path('event.json'),
+        '--handlers',
+        f.path('handlers.ts'),
+        '--result',
+        f.path('r.json'),
+      ],
+      {
+        onSpawn: (child) => {
+          child.stdout?.on('data', (chunk: Buffer) => {
+            if (chunk.toString().includes('LOADING')) child.kill('SIGTERM');
+          });
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).not.toContain('NEVER');
+    const results = parseRunResult(readFileSync(f.path('r.json'), 'utf8'))?.results;
+    expect(results?.map((x) => [x.name, x.ok])).toEqual([['deploy', false]]);
+    expect(results?.[0]?.error).toMatch(/not started/);
+  });
+
   it('rejects a malformed event naming the field', async () => {
     const f = writeFiles({
       'handlers.ts': handlers,
