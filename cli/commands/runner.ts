@@ -76,9 +76,9 @@ Options:
     // flush comments, record what happened. Listened for from here on, so that a signal while
     // the handlers load still ends in a result (every handler "not started"), not in exit 143.
     const stop = new AbortController();
-    let deps: ReturnType<typeof prepareRunner> | undefined;
+    const loaded: { deps?: ReturnType<typeof prepareRunner> } = {};
     const onSignal = (signal: NodeJS.Signals) => {
-      deps?.log.warn({ signal }, 'stopping: the running handler is aborted');
+      loaded.deps?.log.warn({ signal }, 'stopping: the running handler is aborted');
       stop.abort();
     };
     process.once('SIGTERM', onSignal);
@@ -105,7 +105,7 @@ Options:
       );
     }
     const registry = await loadHandlers(config.handlers);
-    deps = prepareRunner({
+    const deps = prepareRunner({
       config,
       env,
       stdout,
@@ -113,6 +113,7 @@ Options:
       ...(reporter === 'github' ? await githubAdapters(config) : {}),
     });
 
+    loaded.deps = deps;
     redactProcessOutput(deps.redact);
     if (stop.signal.aborted) deps.log.warn('stopped while loading: no handler is started');
 
