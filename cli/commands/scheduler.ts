@@ -4,7 +4,7 @@ import { createGitHubClient } from '../../common/github/create-github-client.js'
 import { loadHandlersFile } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
-import { matchHandlers } from '../../handlers/registry.js';
+import { wantedTypes } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
@@ -75,13 +75,13 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
+    const types = wantedTypes(registry);
     const scheduler = createScheduler({
       repos,
       source: createGitHubPoller({
         github,
-        wanted: (event) =>
-          parseBuiltinCommand(event) !== undefined ||
-          matchHandlers(registry, event).handlers.length > 0,
+        // Types only: the scheduler runs the filters, once per event, and logs those that throw.
+        wanted: (event) => parseBuiltinCommand(event) !== undefined || types.has(event.type),
         config,
         log,
       }),
