@@ -112,13 +112,18 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
   };
 }
 
-/** A pull request whose head lives in another repository. */
+/**
+ * A pull request whose head is not known to live in the event's own repository. Fails closed:
+ * a deleted fork (`head.repo: null`), a head without a `full_name` or without a `repo` at all
+ * count as a fork. Events without a pull request are not from a fork.
+ */
 export function isFromFork(event: GitHubEvent): boolean {
-  const pr = (
-    event.payload as { pull_request?: { head?: { repo?: { full_name?: string } | null } } }
-  ).pull_request;
-  const head = pr?.head?.repo?.full_name;
-  return head !== undefined && head !== event.repo.name;
+  const payload = event.payload as {
+    pull_request?: { head?: { repo?: { full_name?: unknown } | null } | null } | null;
+  } | null;
+  if (payload?.pull_request === undefined) return false;
+  const head = payload.pull_request?.head?.repo?.full_name;
+  return typeof head !== 'string' || head.toLowerCase() !== event.repo.name.toLowerCase();
 }
 
 /** Values of the files in a mounted Secret directory (Kubernetes' `..data` links skipped). */

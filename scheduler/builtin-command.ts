@@ -1,7 +1,5 @@
 import type { GitHubEvent } from '../handlers/event.js';
-
-/** Authors who may command quickcd: write access to the repository. */
-const TRUSTED = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+import { isTrustedAuthor } from '../handlers/trusted-authors.js';
 
 export interface BuiltinCommand {
   readonly name: 'skip' | 'retry';
@@ -50,7 +48,7 @@ export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefi
     name: match[1] as 'skip' | 'retry',
     eventId: match[2]!,
     login: typeof payload.comment?.user?.login === 'string' ? payload.comment.user.login : '?',
-    trusted: TRUSTED.has(String(payload.comment?.author_association)),
+    trusted: isTrustedAuthor(payload.comment?.author_association),
     target,
   };
 }
