@@ -1,5 +1,7 @@
 import { loadConfig } from '../../common/config.js';
 import { loadHandlers } from '../../common/load-handlers.js';
+import { createRedactor } from '../../common/redact.js';
+import { redactError } from '../../common/redact-error.js';
 import { QuickcdError } from '../../common/errors.js';
 import { readEventsFile } from '../../common/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
@@ -8,6 +10,7 @@ import { prepareRunner } from '../../runner/prepare-runner.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
+import { runnerSecrets } from '../../runner/runner-secrets.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
 
@@ -58,7 +61,9 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     }
     const { events, problems } = await readEventsFile(flags.events);
     for (const problem of problems) stderr(`quickcd run: skipped malformed event ${problem}\n`);
-    const registry = await loadHandlers(config.handlers);
+    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
+      throw redactError(error, createRedactor(runnerSecrets(config, env)));
+    });
     const deps = prepareRunner({
       config,
       env,
@@ -100,6 +105,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     await runLane('nonblocking');
     await runLane('blocking');
 
+    deps.flush();
     const killed = killLeftoverProcesses({ ownGroup: false });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     const failed = results.filter((r) => !r.ok);

@@ -3,12 +3,15 @@ import { gunzipSync } from 'node:zlib';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { loadHandlers } from '../../common/load-handlers.js';
+import { createRedactor } from '../../common/redact.js';
+import { redactError } from '../../common/redact-error.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
+import { runnerSecrets } from '../../runner/runner-secrets.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
 
@@ -82,7 +85,10 @@ Options:
       );
     }
     const event = parseEvent(JSON.parse(text), eventFile);
-    const registry = await loadHandlers(config.handlers);
+    // A load error can quote anything (a URL with credentials, a secret in the file's code).
+    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
+      throw redactError(error, createRedactor(runnerSecrets(config, env)));
+    });
     const deps = prepareRunner({
       config,
       env,
@@ -123,18 +129,23 @@ Options:
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     }
+    deps.flush();
     const redacted: RunResult = {
       ...result,
       results: result.results.map((r) =>
         r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
       ),
+      filterErrors: result.filterErrors.map((f) => ({ ...f, error: deps.redact(f.error) })),
     };
     if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
     // The result is written: nothing a handler left running may outlive the run.
     const killed = killLeftoverProcesses({ ownGroup: true });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     for (const f of result.filterErrors) {
-      deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
+      deps.log.warn(
+        { handler: f.handler, error: deps.redact(f.error) },
+        'filter threw: counted as no match',
+      );
     }
     const failed = result.results.filter((r) => !r.ok);
     deps.log.info(

@@ -4,6 +4,7 @@ import { createGitHubClient } from '../../common/github/create-github-client.js'
 import { loadHandlersFile } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
+import { redactError } from '../../common/redact-error.js';
 import { wantedTypes } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
@@ -66,11 +67,12 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         'The scheduler needs GitHub credentials: set QUICKCD_GITHUB_TOKEN (or GITHUB_TOKEN), or QUICKCD_GITHUB_APP_ID, QUICKCD_GITHUB_APP_PRIVATE_KEY and QUICKCD_GITHUB_APP_INSTALLATION_ID',
       );
     }
-    const log = createLogger({
-      level: config.logLevel,
-      redact: createRedactor(secretValues(config, env)),
+    const redact = createRedactor(secretValues(config, env));
+    const log = createLogger({ level: config.logLevel, redact });
+    // A load error can quote anything (a URL with credentials, a secret in the file's code).
+    const { registry, bundle } = await loadHandlersFile(config.handlers).catch((error: unknown) => {
+      throw redactError(error, redact);
     });
-    const { registry, bundle } = await loadHandlersFile(config.handlers);
     const adapters = createAdapters(config, log);
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
