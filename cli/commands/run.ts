@@ -7,7 +7,11 @@ import { readEventsFile } from '../../common/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { prepareRunner } from '../../runner/prepare-runner.js';
-import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
+import {
+  killLeftoverProcesses,
+  markRun,
+  RUN_MARKER_ENV,
+} from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { runnerSecrets } from '../../runner/runner-secrets.js';
@@ -64,9 +68,11 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
       throw redactError(error, createRedactor(runnerSecrets(config, env)));
     });
+    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
+    const marker = markRun();
     const deps = prepareRunner({
       config,
-      env,
+      env: { ...env, [RUN_MARKER_ENV]: marker },
       stdout,
       reporter: useGitHub ? 'github' : 'console',
       ...(useGitHub ? await githubAdapters(config) : {}),
@@ -106,7 +112,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     await runLane('blocking');
 
     deps.flush();
-    const killed = killLeftoverProcesses({ ownGroup: false });
+    const killed = killLeftoverProcesses({ ownGroup: false, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     const failed = results.filter((r) => !r.ok);
     const unmatched = events.filter((e) => matchHandlers(registry, e).handlers.length === 0).length;

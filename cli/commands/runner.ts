@@ -8,7 +8,11 @@ import { redactError } from '../../common/redact-error.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
-import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
+import {
+  killLeftoverProcesses,
+  markRun,
+  RUN_MARKER_ENV,
+} from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { runnerSecrets } from '../../runner/runner-secrets.js';
@@ -89,9 +93,11 @@ Options:
     const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
       throw redactError(error, createRedactor(runnerSecrets(config, env)));
     });
+    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
+    const marker = markRun();
     const deps = prepareRunner({
       config,
-      env,
+      env: { ...env, [RUN_MARKER_ENV]: marker },
       stdout,
       reporter,
       ...(reporter === 'github' ? await githubAdapters(config) : {}),
@@ -139,7 +145,7 @@ Options:
     };
     if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
     // The result is written: nothing a handler left running may outlive the run.
-    const killed = killLeftoverProcesses({ ownGroup: true });
+    const killed = killLeftoverProcesses({ ownGroup: true, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     for (const f of result.filterErrors) {
       deps.log.warn(
