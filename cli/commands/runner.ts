@@ -16,6 +16,7 @@ import {
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { runnerSecrets } from '../../runner/runner-secrets.js';
+import { SUPERVISED_ENV, superviseRunner } from '../../runner/supervise-runner.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
 
@@ -46,8 +47,25 @@ Options:
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-  async run({ flags, env, stdout }) {
+  async run({ flags, env, stdout, stderr }) {
     const config = loadConfig(env, flags);
+    const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
+    // The handlers run in a child the supervisor can kill: a busy loop blocks its event loop.
+    if (env[SUPERVISED_ENV] !== '1') {
+      const args = [
+        'runner',
+        ...Object.entries(flags).flatMap(([k, v]) =>
+          v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [],
+        ),
+      ];
+      return superviseRunner({
+        args,
+        env,
+        ...(resultFile ? { resultFile } : {}),
+        warn: stderr,
+      });
+    }
+    const send = process.send?.bind(process);
     const eventFile = typeof flags.event === 'string' ? flags.event : env.QUICKCD_EVENT_FILE;
     if (!eventFile) throw new QuickcdError('USAGE', 'missing --event <event.json>');
     if (!config.handlers)
@@ -73,7 +91,6 @@ Options:
         '--reporter github needs QUICKCD_GITHUB_TOKEN (or the QUICKCD_GITHUB_APP_* variables)',
       );
     }
-    const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
     const completed =
       typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
 
@@ -130,6 +147,17 @@ Options:
         log: deps.log,
         defaultTimeoutSeconds: config.handlerTimeoutSeconds,
         signal: stop.signal,
+        ...(send
+          ? {
+              onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
+              onHandlerResult: (r) =>
+                void send({
+                  type: 'finished',
+                  eventId: event.id,
+                  result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
+                }),
+            }
+          : {}),
       });
     } finally {
       process.off('SIGTERM', onSignal);
