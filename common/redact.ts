@@ -17,8 +17,11 @@ export interface Redactor extends Redact {
   split(text: string): { readonly ready: string; readonly rest: string };
 }
 
-/** Credentials in a URL (`https://user:secret@host`), whether or not they are known secrets. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@'"`<>]+@/gi;
+/**
+ * Credentials in a URL, whether or not they are known secrets: the password of
+ * `https://user:secret@host`, the whole of `https://token@host`.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:([^\s/@:'"`<>]*):)?[^\s/@'"`<>]+@/gi;
 
 /**
  * Replaces every known secret value with `***`, in each of the forms of {@link secretForms}
@@ -32,7 +35,9 @@ export function createRedactor(secrets: Iterable<string | undefined>): Redactor 
     forms.length === 0 ? undefined : new RegExp(forms.map(escapeRegExp).join('|'), 'g');
   const redact = (text: string) => {
     const known = pattern ? text.replace(pattern, '***') : text;
-    return known.replace(URL_CREDENTIALS, '$1***@');
+    return known.replace(URL_CREDENTIALS, (_m, scheme: string, user?: string) =>
+      user === undefined ? `${scheme}***@` : `${scheme}${user}:***@`,
+    );
   };
   const heldBack = heldBackBy(forms);
   const split = (text: string) => {

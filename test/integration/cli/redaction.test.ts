@@ -112,7 +112,7 @@ describe('redaction in every form', () => {
     );
     for (const r of [runner, scheduler]) {
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain('https://***@git.example.com/x.git');
+      expect(r.stderr).toContain('https://deploy:***@git.example.com/x.git');
       for (const fragment of fragments) expect(r.stderr).not.toContain(fragment);
     }
   });

@@ -92,7 +92,10 @@ describe('createRedactor: every form a secret is printed in (issue 11)', () => {
 
   it('credentials in any URL, known or not', () => {
     expect(createRedactor([])('at https://user:hunter2@git.example.com/x.git')).toBe(
-      'at https://***@git.example.com/x.git',
+      'at https://user:***@git.example.com/x.git',
+    );
+    expect(createRedactor([])('git clone https://ghp_abc123@github.com/a/b')).toBe(
+      'git clone https://***@github.com/a/b',
     );
     expect(createRedactor([])('mail me@example.com, see https://example.com/a@b')).toBe(
       'mail me@example.com, see https://example.com/a@b',
