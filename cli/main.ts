@@ -1,4 +1,8 @@
+import { loadConfig } from '../common/config.js';
 import { isQuickcdError } from '../common/errors.js';
+import { createRedactor, type Redact } from '../common/redact.js';
+import { redactError } from '../common/redact-error.js';
+import { runnerSecrets } from '../runner/runner-secrets.js';
 import type { Command, CommandIO } from './command.js';
 import { commands } from './commands/index.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -51,7 +55,16 @@ export async function main(
     }
     return await command.run({ ...io, flags, positionals });
   } catch (error) {
-    return report(error, command, io);
+    // Last words are redacted too: the credentials of any URL, and every secret configured.
+    return report(redactError(error, lastWordsRedactor(io.env)), command, io);
+  }
+}
+
+function lastWordsRedactor(env: CommandIO['env']): Redact {
+  try {
+    return createRedactor(runnerSecrets(loadConfig(env), env));
+  } catch {
+    return createRedactor([]);
   }
 }
 

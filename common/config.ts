@@ -25,8 +25,10 @@ const seconds = (min = 1) =>
     .number({ error: 'expected a number of seconds' })
     .int('expected a whole number of seconds')
     .min(min, `expected at least ${min}`);
-const count = (min = 0) =>
-  z.coerce.number({ error: 'expected a number' }).int('expected a whole number').min(min);
+const count = (min = 0) => {
+  const expected = min === 1 ? 'expected a positive integer' : `expected an integer ≥ ${min}`;
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected);
+};
 const list = z.string().transform((v) =>
   v
     .split(',')
@@ -347,13 +349,18 @@ export function loadConfig(env: Env = process.env, flags: Flags = {}): Config {
   const { raw, source } = readSettings(env, flags);
 
   const shape = Object.fromEntries(Object.entries(settings).map(([k, s]) => [k, s.schema]));
-  const result = z.object(shape).safeParse(raw);
+  // With the input of each issue: a list names its bad entry, a number shows as one.
+  const result = z.object(shape).safeParse(raw, { reportInput: true });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const key = String(issue.path[0]);
       const setting = (settings as Record<string, Setting>)[key];
       const where = source[key] ?? setting?.env[0] ?? key;
-      const given = raw[key];
+      const input = (issue as { input?: unknown }).input;
+      const given =
+        issue.path.length > 1 || (typeof input === 'number' && Number.isFinite(input))
+          ? input
+          : raw[key];
       const shown = setting?.secret ? '(hidden)' : JSON.stringify(given);
       return `${where}: ${issue.message}, got ${shown}`;
     });

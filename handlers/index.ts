@@ -4,6 +4,7 @@
 export { on } from './on.js';
 export { CommandError } from './command-error.js';
 export { shellQuote } from './shell-quote.js';
+export { TRUSTED_AUTHOR_ASSOCIATIONS, isTrustedAuthor } from './trusted-authors.js';
 export { fenced } from './logging-shell.js';
 export { compareEventIds, parseEvent } from './event.js';
 export type { GitHubEvent } from './event.js';

@@ -22,15 +22,17 @@ export function createLoggingShell(
 }
 
 function summaryOf(r: CommandResult): string {
-  const ok = r.exitCode === 0;
+  const ok = r.exitCode === 0 && !r.outputTooLarge;
   const seconds = (r.durationMs / 1000).toFixed(1);
   const status = ok
     ? ''
-    : r.timedOut
-      ? ' (timed out)'
-      : r.exitCode === null
-        ? ` (killed by ${r.signal ?? 'signal'})`
-        : ` (exit code ${r.exitCode})`;
+    : r.outputTooLarge && r.exitCode === 0
+      ? ' (stdout too large to return)'
+      : r.timedOut
+        ? ' (timed out)'
+        : r.exitCode === null
+          ? ` (killed by ${r.signal ?? 'signal'})`
+          : ` (exit code ${r.exitCode})`;
   return `${ok ? '✅' : '❌'} <code>${escapeHtml(oneLine(r.command))}</code>${status} · ${seconds}s`;
 }
 

@@ -4,6 +4,7 @@ import { callerFrames, type SourceLocation } from './caller-location.js';
 import { CommandError } from './command-error.js';
 import { commandGroups } from './command-groups.js';
 import { buildCommand } from './shell-quote.js';
+import { createBoundedOutput } from './bounded-output.js';
 
 export interface ShellOptions {
   readonly cwd?: string;
@@ -14,12 +15,26 @@ export interface ShellOptions {
   readonly input?: string;
   /** Do not stream output to stdout (it is still returned). */
   readonly quiet?: boolean;
+  /**
+   * The most stdout (in characters) `sh` resolves with; default {@link MAX_STDOUT_CHARS}
+   * (16 Mi). Past it the command still runs to its end and its output still streams, but `sh`
+   * rejects with a {@link CommandError} (`outputTooLarge`) rather than keep it all in memory:
+   * redirect large output to a file, or raise the limit.
+   */
+  readonly maxStdoutChars?: number;
 }
+
+/** Default of {@link ShellOptions.maxStdoutChars}: 16 Mi characters. */
+export const MAX_STDOUT_CHARS = 16 * 1024 * 1024;
+/** What a {@link CommandResult} keeps of each stream: its first and its last characters. */
+export const OUTPUT_HEAD_CHARS = 64 * 1024;
+export const OUTPUT_TAIL_CHARS = 256 * 1024;
 
 /**
  * Runs commands with bash. As a tagged template every interpolated value is shell-quoted:
  * ``await sh`git checkout ${branch}` `` is safe whatever `branch` holds. Resolves with trimmed
- * stdout; rejects with a {@link CommandError} (exit code, stdout, stderr).
+ * stdout (at most `maxStdoutChars`); rejects with a {@link CommandError} (exit code, stdout,
+ * stderr: their first 64 Ki and last 256 Ki characters).
  */
 export interface Shell {
   (strings: TemplateStringsArray, ...values: unknown[]): Promise<string>;
@@ -33,8 +48,11 @@ export interface CommandResult {
   readonly command: string;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
+  /** The first 64 Ki and the last 256 Ki characters (the full output streamed as it came). */
   readonly stdout: string;
   readonly stderr: string;
+  /** Stdout passed `maxStdoutChars`: `sh` rejects even if the command succeeded. */
+  readonly outputTooLarge?: boolean;
   readonly timedOut: boolean;
   readonly durationMs: number;
 }
@@ -91,16 +109,27 @@ async function runCommand(
     detached: true,
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
+  // Memory stays bounded whatever a command prints: what sh returns up to its limit, and a
+  // head and tail of each stream for results, errors and logs.
+  const maxStdout = options.maxStdoutChars ?? MAX_STDOUT_CHARS;
+  let returned: string[] | undefined = [];
+  let returnedLength = 0;
+  const stdoutKept = createBoundedOutput(OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
+  const stderrKept = createBoundedOutput(OUTPUT_HEAD_CHARS, OUTPUT_TAIL_CHARS);
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
+    stdoutKept.append(chunk);
+    if (returned) {
+      returnedLength += chunk.length;
+      if (returnedLength > maxStdout) returned = undefined;
+      else returned.push(chunk);
+    }
     if (!options.quiet) hooks.output?.(chunk, 'stdout');
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
+    stderrKept.append(chunk);
     if (!options.quiet) hooks.output?.(chunk, 'stderr');
   });
+  let spawnError = '';
   if (options.input !== undefined) child.stdin?.end(options.input);
 
   let timedOut = false;
@@ -122,7 +151,7 @@ async function runCommand(
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>(
     (resolve) => {
       child.on('error', (error) => {
-        stderr += String(error.message);
+        spawnError = String(error.message);
         resolve([127, null]);
       });
       // 'exit', not 'close': a background job (`sleep 1000 &`) holds the pipes open forever.
@@ -137,18 +166,22 @@ async function runCommand(
   if (killTimer) clearTimeout(killTimer);
   await outputDrained(child);
 
+  const outputTooLarge = returned === undefined;
   const result: CommandResult = {
     command,
     exitCode,
     signal,
-    stdout,
-    stderr,
+    stdout: stdoutKept.text(),
+    stderr: stderrKept.text() + spawnError,
+    ...(outputTooLarge ? { outputTooLarge } : {}),
     timedOut,
     durationMs: Date.now() - started,
   };
   await hooks.onEnd?.(result);
-  if (exitCode !== 0) throw new CommandError({ ...result, calledFrom });
-  return stdout.trim();
+  if (exitCode !== 0 || outputTooLarge) {
+    throw new CommandError({ ...result, calledFrom, ...(outputTooLarge ? { maxStdout } : {}) });
+  }
+  return (returned ?? []).join('').trim();
 }
 
 /** Waits until the output pipes are read to their end, or a moment when something escaped the group. */

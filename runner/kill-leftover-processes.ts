@@ -1,5 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { commandGroups } from '../handlers/command-groups.js';
+
+/** The variable that marks every process a run starts (inherited, whatever its parent). */
+export const RUN_MARKER_ENV = 'QUICKCD_RUN_MARKER';
+
+/**
+ * Gives this run a unique mark in `env` (default: this process's environment, so everything it
+ * starts inherits it) and returns it. A process that leaves the handler's process group and
+ * its parent (`setsid -f`, a double fork) still carries the mark, and so is found at the end.
+ */
+export function markRun(env: NodeJS.ProcessEnv = process.env): string {
+  const mark = env[RUN_MARKER_ENV] ?? `${process.pid}-${randomBytes(8).toString('hex')}`;
+  env[RUN_MARKER_ENV] = mark;
+  return mark;
+}
 
 export interface KillLeftoverOptions {
   /**
@@ -9,13 +24,17 @@ export interface KillLeftoverOptions {
    * not for `quickcd run` in a terminal pipeline.
    */
   readonly ownGroup: boolean;
+  /** Also kill every process whose environment carries this run's mark ({@link markRun}). */
+  readonly marker?: string;
 }
 
 /**
  * Kills (SIGKILL) what handlers left running: the process groups of their commands that
  * still live, every descendant of this process (children a handler spawned itself, and
- * theirs), and with `ownGroup` the rest of this process's group. Returns the pids signalled.
- * Linux only (`/proc`); elsewhere only the command groups are killed.
+ * theirs), with `ownGroup` the rest of this process's group, and with `marker` every process
+ * that carries the run's mark — also one that left the group and was re-parented (`setsid`).
+ * Returns the pids signalled. Linux only (`/proc`); elsewhere only the command groups are
+ * killed. A process that empties its environment (`env -i`) and leaves the tree is not found.
  */
 export function killLeftoverProcesses(options: KillLeftoverOptions): number[] {
   const killed: number[] = [];
@@ -38,7 +57,10 @@ export function killLeftoverProcesses(options: KillLeftoverOptions): number[] {
   for (const [pid, info] of table) {
     if (pid === self || ancestors.has(pid)) continue;
     const inGroup = ours && info.pgrp === ownGroup;
-    if ((inGroup || descends(pid, self, table)) && signal(pid)) killed.push(pid);
+    const ourTree = inGroup || descends(pid, self, table);
+    if ((ourTree || (options.marker && carries(pid, options.marker))) && signal(pid)) {
+      killed.push(pid);
+    }
   }
   return killed;
 }
@@ -78,6 +100,16 @@ function descends(pid: number, ancestor: number, table: Map<number, ProcessInfo>
     seen.add(p);
   }
   return false;
+}
+
+function carries(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .includes(`${RUN_MARKER_ENV}=${marker}`);
+  } catch {
+    return false; // gone, or not ours to read
+  }
 }
 
 function signal(pid: number): boolean {

@@ -1,31 +1,39 @@
-import type { Redact } from '../common/redact.js';
+import type { Redact, Redactor } from '../common/redact.js';
+import { createStreamRedactor } from '../common/stream-redactor.js';
+
+/** Output that never ends a line is written on in pieces of about this size. */
+const MAX_PENDING = 65_536;
 
 /**
- * Writes streamed output whole lines at a time, redacted, so a secret split across two chunks
- * is still recognised. `end()` writes what is left.
+ * Writes streamed output whole lines at a time, redacted. A secret split across two chunks is
+ * still recognised, also in output that never ends a line: that is written every 64 KiB, but
+ * an end that may begin a secret waits for the next chunk. `end()` writes what is left.
  */
 export function createLineWriter(
   write: (text: string) => void,
-  redact: Redact,
+  redact: Redact | Redactor,
 ): { write(chunk: string): void; end(): void } {
+  const stream = createStreamRedactor(redact);
   let pending = '';
+  const emit = (text: string) => {
+    if (text) write(text);
+  };
   return {
     write(chunk) {
       pending += chunk;
       const cut = pending.lastIndexOf('\n');
       if (cut === -1) {
-        // Bound memory for output that never ends a line.
-        if (pending.length > 65_536) {
-          write(redact(pending));
+        if (pending.length > MAX_PENDING) {
+          emit(stream.write(pending));
           pending = '';
         }
         return;
       }
-      write(redact(pending.slice(0, cut + 1)));
+      emit(stream.write(pending.slice(0, cut + 1)));
       pending = pending.slice(cut + 1);
     },
     end() {
-      if (pending) write(redact(pending));
+      emit(stream.write(pending) + stream.end());
       pending = '';
     },
   };

@@ -1,15 +1,14 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
 import type { Config, Env } from '../common/config.js';
-import { secretValues } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createRedactor, type Redact } from '../common/redact.js';
+import { createStreamRedactor } from '../common/stream-redactor.js';
 import type { HandlerEnv } from '../handlers/context.js';
 import type { GitHubEvent } from '../handlers/event.js';
 import { createConsoleReporter } from './console-reporter.js';
-import { gitAuthEnv, tokenForms, webUrlOf } from './git-auth-env.js';
+import { gitAuthEnv, webUrlOf } from './git-auth-env.js';
 import type { Reporter } from './reporter.js';
+import { runnerSecrets } from './runner-secrets.js';
 
 export type ReporterKind = 'github' | 'console';
 
@@ -17,6 +16,8 @@ export interface RunnerDeps {
   readonly redact: Redact;
   /** Redacted stdout. */
   readonly write: (text: string) => void;
+  /** Writes what `write` still holds back (an end that might have begun a secret). */
+  readonly flush: () => void;
   readonly log: Logger;
   readonly github: Octokit;
   /** Reporter, handler env and command env for one event. */
@@ -51,13 +52,19 @@ export interface PrepareRunnerOptions {
 export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
   const { config, env } = options;
   const token = options.gitToken ?? config.githubToken;
-  const redact = createRedactor([
-    ...secretValues(config, env),
-    ...config.secretDirs.flatMap(secretFileValues),
-    ...(token ? tokenForms(token) : []),
-  ]);
+  const redact = createRedactor(runnerSecrets(config, env, token));
   const log = createLogger({ level: config.logLevel, format: config.logFormat, redact });
-  const write = (text: string) => options.stdout(redact(text));
+  // One stream: a secret split across writes (or cut in output without newlines) is held back
+  // until it is whole, then hidden.
+  const out = createStreamRedactor(redact);
+  const write = (text: string) => {
+    const ready = out.write(text);
+    if (ready) options.stdout(ready);
+  };
+  const flush = () => {
+    const rest = out.end();
+    if (rest) options.stdout(rest);
+  };
   const github = options.createGitHub
     ? options.createGitHub(config, log)
     : new Octokit({ baseUrl: config.githubUrl, ...(token ? { auth: token } : {}) });
@@ -79,6 +86,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
   return {
     redact,
     write,
+    flush,
     log,
     github,
     forEvent(event) {
@@ -112,31 +120,16 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
   };
 }
 
-/** A pull request whose head lives in another repository. */
+/**
+ * A pull request whose head is not known to live in the event's own repository. Fails closed:
+ * a deleted fork (`head.repo: null`), a head without a `full_name` or without a `repo` at all
+ * count as a fork. Events without a pull request are not from a fork.
+ */
 export function isFromFork(event: GitHubEvent): boolean {
-  const pr = (
-    event.payload as { pull_request?: { head?: { repo?: { full_name?: string } | null } } }
-  ).pull_request;
-  const head = pr?.head?.repo?.full_name;
-  return head !== undefined && head !== event.repo.name;
-}
-
-/** Values of the files in a mounted Secret directory (Kubernetes' `..data` links skipped). */
-function secretFileValues(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => !n.startsWith('..'));
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    const path = join(dir, name);
-    try {
-      if (!statSync(path).isFile()) return [];
-      const value = readFileSync(path, 'utf8');
-      return [value, value.trim()];
-    } catch {
-      return [];
-    }
-  });
+  const payload = event.payload as {
+    pull_request?: { head?: { repo?: { full_name?: unknown } | null } | null } | null;
+  } | null;
+  if (payload?.pull_request === undefined) return false;
+  const head = payload.pull_request?.head?.repo?.full_name;
+  return typeof head !== 'string' || head.toLowerCase() !== event.repo.name.toLowerCase();
 }

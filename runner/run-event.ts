@@ -41,6 +41,10 @@ export interface RunEventOptions {
   readonly signal?: AbortSignal;
   /** Where work directories are made (default the OS temp dir). */
   readonly workRoot?: string;
+  /** Told as each handler starts (a supervisor watches its timeout). */
+  readonly onHandlerStart?: (handler: { name: string; lane: Lane; timeoutSeconds: number }) => void;
+  /** Told each handler's result as soon as it is known. */
+  readonly onHandlerResult?: (result: HandlerResult) => void;
 }
 
 /**
@@ -68,7 +72,9 @@ export async function runEvent(options: RunEventOptions): Promise<RunResult> {
       });
       continue;
     }
-    results.push(await runHandler(handler, options));
+    const result = await runHandler(handler, options);
+    results.push(result);
+    options.onHandlerResult?.(result);
   }
   return { eventId: event.id, results, filterErrors };
 }
@@ -79,6 +85,7 @@ async function runHandler(
 ): Promise<HandlerResult> {
   const log = options.log.child({ eventId: options.event.id, handler: handler.name });
   const timeoutSeconds = handler.timeoutSeconds ?? options.defaultTimeoutSeconds;
+  options.onHandlerStart?.({ name: handler.name, lane: laneOf(handler), timeoutSeconds });
   const controller = new AbortController();
   const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
   options.signal?.addEventListener('abort', onStop, { once: true });

@@ -1,7 +1,5 @@
 import type { GitHubEvent } from '../handlers/event.js';
-
-/** Authors who may command quickcd: write access to the repository. */
-const TRUSTED = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+import { isTrustedAuthor } from '../handlers/trusted-authors.js';
 
 export interface BuiltinCommand {
   readonly name: 'skip' | 'retry';
@@ -56,7 +54,7 @@ export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefi
     eventId: match[3]!,
     force: match[4] !== undefined,
     login: typeof payload.comment?.user?.login === 'string' ? payload.comment.user.login : '?',
-    trusted: TRUSTED.has(String(payload.comment?.author_association)),
+    trusted: isTrustedAuthor(payload.comment?.author_association),
     target,
   };
 }

@@ -119,6 +119,15 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       let stored = 0;
       const commands: BuiltinCommand[] = [];
       for (const event of result.events) {
+        // A feed can name another repository (a transferred or renamed one, a faulty source):
+        // its events are not this repository's, whatever the handlers would say.
+        if (event.repo.name.toLowerCase() !== repo.toLowerCase()) {
+          rlog.warn(
+            { eventId: event.id, type: event.type, eventRepo: event.repo.name, polledRepo: repo },
+            `ignored event ${event.id}: it is of ${event.repo.name}, not of the polled ${repo}`,
+          );
+          continue;
+        }
         const command = parseBuiltinCommand(event);
         if (command) commands.push(command);
         const late = result.late.has(event.id);
@@ -139,6 +148,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           continue;
         }
         const match = matchHandlers(registry, event);
+        for (const f of match.filterErrors) {
+          rlog.warn(
+            { eventId: event.id, type: event.type, handler: f.handler, error: f.error },
+            `filter of ${f.handler} threw on event ${event.id}: counted as no match`,
+          );
+        }
         if (match.handlers.length === 0) continue;
         const created = await store.putEvent(
           newStoredEvent(event, match.handlers, clock.now(), late),

@@ -108,6 +108,7 @@ async function pollRepository(
       continue;
     }
     let reachedSeen = false;
+    const onPage = new Set<string>();
     for (const raw of result.events) {
       const id = (raw as { id?: unknown } | null)?.id;
       if (typeof id !== 'string' || !/^\d+$/.test(id)) {
@@ -115,6 +116,17 @@ async function pollRepository(
         continue;
       }
       if (seenBefore.has(id)) reachedSeen = true;
+      // The first one wins: the listing is newest first, and a later page repeats events that
+      // moved down while it was read (that is expected, and said only within one page).
+      if (onPage.has(id)) {
+        log.warn(
+          { page, eventId: id },
+          `two events with the same id ${id} on page ${page}: kept the first`,
+        );
+        continue;
+      }
+      onPage.add(id);
+      if (fetched.has(id)) continue;
       fetched.set(id, { id, created_at: (raw as { created_at?: unknown }).created_at, raw });
     }
     if (!result.hasNext || result.events.length < EVENTS_PER_PAGE) {

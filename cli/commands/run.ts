@@ -1,14 +1,21 @@
 import { loadConfig } from '../../common/config.js';
 import { loadHandlers } from '../../common/load-handlers.js';
+import { createRedactor } from '../../common/redact.js';
+import { redactError } from '../../common/redact-error.js';
 import { QuickcdError } from '../../common/errors.js';
 import { readEventsFile } from '../../common/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { prepareRunner } from '../../runner/prepare-runner.js';
-import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
+import {
+  killLeftoverProcesses,
+  markRun,
+  RUN_MARKER_ENV,
+} from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { runEvent } from '../../runner/run-event.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
+import { runnerSecrets } from '../../runner/runner-secrets.js';
 import { githubAdapters } from '../github-adapters.js';
 import { requireGitHubAccess } from '../require-github-access.js';
 import type { Command } from '../command.js';
@@ -62,10 +69,14 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     }
     const { events, problems } = await readEventsFile(flags.events);
     for (const problem of problems) stderr(`quickcd run: skipped malformed event ${problem}\n`);
-    const registry = await loadHandlers(config.handlers);
+    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
+      throw redactError(error, createRedactor(runnerSecrets(config, env)));
+    });
+    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
+    const marker = markRun();
     const deps = prepareRunner({
       config,
-      env,
+      env: { ...env, [RUN_MARKER_ENV]: marker },
       stdout,
       reporter: useGitHub ? 'github' : 'console',
       ...(useGitHub ? await githubAdapters(config) : {}),
@@ -114,7 +125,8 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     await runLane('nonblocking');
     await runLane('blocking');
 
-    const killed = killLeftoverProcesses({ ownGroup: false });
+    deps.flush();
+    const killed = killLeftoverProcesses({ ownGroup: false, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     const failed = results.filter((r) => !r.ok);
     const unmatched = events.filter((e) => matchHandlers(registry, e).handlers.length === 0).length;

@@ -3,14 +3,22 @@ import { gunzipSync } from 'node:zlib';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { loadHandlers } from '../../common/load-handlers.js';
+import { createRedactor } from '../../common/redact.js';
+import { redactError } from '../../common/redact-error.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
 import { payloadProblems } from '../../handlers/payload-problems.js';
 import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
-import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
+import {
+  killLeftoverProcesses,
+  markRun,
+  RUN_MARKER_ENV,
+} from '../../runner/kill-leftover-processes.js';
 import { redactProcessOutput } from '../../runner/redact-process-output.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { runEvent } from '../../runner/run-event.js';
+import { runnerSecrets } from '../../runner/runner-secrets.js';
+import { SUPERVISED_ENV, superviseRunner } from '../../runner/supervise-runner.js';
 import { githubAdapters } from '../github-adapters.js';
 import type { Command } from '../command.js';
 
@@ -41,8 +49,25 @@ Options:
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-  async run({ flags, env, stdout }) {
+  async run({ flags, env, stdout, stderr }) {
     const config = loadConfig(env, flags);
+    const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
+    // The handlers run in a child the supervisor can kill: a busy loop blocks its event loop.
+    if (env[SUPERVISED_ENV] !== '1') {
+      const args = [
+        'runner',
+        ...Object.entries(flags).flatMap(([k, v]) =>
+          v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [],
+        ),
+      ];
+      return superviseRunner({
+        args,
+        env,
+        ...(resultFile ? { resultFile } : {}),
+        warn: stderr,
+      });
+    }
+    const send = process.send?.bind(process);
     const eventFile = typeof flags.event === 'string' ? flags.event : env.QUICKCD_EVENT_FILE;
     if (!eventFile) throw new QuickcdError('USAGE', 'missing --event <event.json>');
     if (!config.handlers)
@@ -68,7 +93,6 @@ Options:
         '--reporter github needs QUICKCD_GITHUB_TOKEN (or the QUICKCD_GITHUB_APP_* variables)',
       );
     }
-    const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
     const completed =
       typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
 
@@ -104,10 +128,15 @@ Options:
         { eventId: event.id, problems },
       );
     }
-    const registry = await loadHandlers(config.handlers);
+    // A load error can quote anything (a URL with credentials, a secret in the file's code).
+    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
+      throw redactError(error, createRedactor(runnerSecrets(config, env)));
+    });
+    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
+    const marker = markRun();
     const deps = prepareRunner({
       config,
-      env,
+      env: { ...env, [RUN_MARKER_ENV]: marker },
       stdout,
       reporter,
       ...(reporter === 'github' ? await githubAdapters(config) : {}),
@@ -133,23 +162,39 @@ Options:
         log: deps.log,
         defaultTimeoutSeconds: config.handlerTimeoutSeconds,
         signal: stop.signal,
+        ...(send
+          ? {
+              onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
+              onHandlerResult: (r) =>
+                void send({
+                  type: 'finished',
+                  eventId: event.id,
+                  result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
+                }),
+            }
+          : {}),
       });
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
     }
+    deps.flush();
     const redacted: RunResult = {
       ...result,
       results: result.results.map((r) =>
         r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
       ),
+      filterErrors: result.filterErrors.map((f) => ({ ...f, error: deps.redact(f.error) })),
     };
     if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
     // The result is written: nothing a handler left running may outlive the run.
-    const killed = killLeftoverProcesses({ ownGroup: true });
+    const killed = killLeftoverProcesses({ ownGroup: true, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     for (const f of result.filterErrors) {
-      deps.log.warn({ handler: f.handler, error: f.error }, 'filter threw: counted as no match');
+      deps.log.warn(
+        { handler: f.handler, error: deps.redact(f.error) },
+        'filter threw: counted as no match',
+      );
     }
     const failed = result.results.filter((r) => !r.ok);
     const lost = perEvent.reporter.lostWrites?.() ?? { comments: 0, statuses: 0 };

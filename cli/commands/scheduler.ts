@@ -5,8 +5,8 @@ import { createGitHubClient } from '../../common/github/create-github-client.js'
 import { loadHandlersFile } from '../../common/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
-import { payloadProblems } from '../../handlers/payload-problems.js';
-import { matchHandlers } from '../../handlers/registry.js';
+import { redactError } from '../../common/redact-error.js';
+import { wantedTypes } from '../../handlers/registry.js';
 import { systemClock } from '../../scheduler/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
@@ -68,27 +68,24 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         'The scheduler needs GitHub credentials: set QUICKCD_GITHUB_TOKEN (or GITHUB_TOKEN), or QUICKCD_GITHUB_APP_ID, QUICKCD_GITHUB_APP_PRIVATE_KEY and QUICKCD_GITHUB_APP_INSTALLATION_ID',
       );
     }
-    const log = createLogger({
-      level: config.logLevel,
-      format: config.logFormat,
-      redact: createRedactor(secretValues(config, env)),
+    const redact = createRedactor(secretValues(config, env));
+    const log = createLogger({ level: config.logLevel, format: config.logFormat, redact });
+    // A load error can quote anything (a URL with credentials, a secret in the file's code).
+    const { registry, bundle } = await loadHandlersFile(config.handlers).catch((error: unknown) => {
+      throw redactError(error, redact);
     });
-    const { registry, bundle } = await loadHandlersFile(config.handlers);
     const adapters = createAdapters(config, log);
     await adapters.checkCluster();
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
+    const types = wantedTypes(registry);
     const scheduler = createScheduler({
       repos,
       source: createGitHubPoller({
         github,
-        wanted: (event) =>
-          parseBuiltinCommand(event) !== undefined ||
-          // A malformed payload of a handled type is kept, to be recorded as failed.
-          (payloadProblems(event).length > 0 &&
-            registry.handlers.some((h) => h.type === event.type)) ||
-          matchHandlers(registry, event).handlers.length > 0,
+        // Types only: the scheduler runs the filters, once per event, and logs those that throw.
+        wanted: (event) => parseBuiltinCommand(event) !== undefined || types.has(event.type),
         config,
         log,
       }),

@@ -1,12 +1,10 @@
 /**
  * Chat-ops: `/quickcd <command>` in a commit or pull request comment. Only people with write
- * access (author_association OWNER, MEMBER or COLLABORATOR) may command; the answer is a
+ * access (an author_association in TRUSTED_AUTHOR_ASSOCIATIONS: OWNER, MEMBER or COLLABORATOR) may command; the answer is a
  * comment on the same commit or pull request. Non-blocking: a command never waits for a
  * deployment and never holds one up.
  */
-import { on, type Comment, type HandlerContext } from 'quickcd';
-
-const TRUSTED = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+import { isTrustedAuthor, on, type Comment, type HandlerContext } from 'quickcd';
 
 function parseCommand(body: string): { name: string; args: string[] } | undefined {
   const line = body.trim().split('\n')[0] ?? '';
@@ -22,7 +20,7 @@ async function quickCommand(
 ): Promise<void> {
   const command = parseCommand(comment.body);
   if (!command) return;
-  if (!TRUSTED.has(comment.author_association)) {
+  if (!isTrustedAuthor(comment.author_association)) {
     log(
       'Ignored',
       `@${comment.user.login} may not run quickcd commands (${comment.author_association}).`,

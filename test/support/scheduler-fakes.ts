@@ -80,5 +80,9 @@ export function queuedSource() {
       queued.set(event.repo.name, [...(queued.get(event.repo.name) ?? []), event]);
     }
   };
-  return { source, push };
+  /** Events delivered in `repo`'s feed whatever they name. */
+  const pushInto = (repo: string, ...events: Record<string, unknown>[]) => {
+    queued.set(repo, [...(queued.get(repo) ?? []), ...events.map((raw) => parseEvent(raw))]);
+  };
+  return { source, push, pushInto };
 }

@@ -41,6 +41,6 @@ describe('quickcd config', () => {
     expect(rows).toHaveLength(Object.keys(settings).length);
     const concurrency = rows.find((r) => r.key === 'concurrency');
     expect(concurrency).toMatchObject({ source: 'QUICKCD_CONCURRENCY', default: '4' });
-    expect(concurrency?.problem).toMatch(/number/);
+    expect(concurrency?.problem).toMatch(/expected a positive integer/);
   });
 });

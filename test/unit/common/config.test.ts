@@ -69,7 +69,7 @@ describe('loadConfig', () => {
       /QUICKCD_POLL_INTERVAL: expected a number of seconds.*got "soon"/,
     );
     expect(fail({}, { 'poll-interval': '0' })).toMatch(
-      /--poll-interval: expected at least 1, got "0"/,
+      /--poll-interval: expected at least 1, got 0$/m,
     );
     expect(fail({ QUICKCD_REPO: 'webapp' })).toMatch(/QUICKCD_REPO: expected owner\/name/);
     expect(fail({ QUICKCD_STORE: 'redis' })).toMatch(/QUICKCD_STORE: .*"file".*got "redis"/);
@@ -99,5 +99,30 @@ describe('loadConfig', () => {
       API_KEY: 'k-123456',
     };
     expect(secretValues(loadConfig(env), env).sort()).toEqual(['ghp_abcdef', 'k-123456']);
+  });
+});
+
+describe('loadConfig: clear messages (issue 11)', () => {
+  it('says a count must be a positive integer, with what was given', () => {
+    expect(fail({ QUICKCD_CONCURRENCY: '0' })).toContain(
+      'QUICKCD_CONCURRENCY: expected a positive integer, got 0',
+    );
+    expect(fail({ QUICKCD_CONCURRENCY: 'many' })).toContain(
+      'QUICKCD_CONCURRENCY: expected a positive integer, got "many"',
+    );
+    expect(fail({ QUICKCD_CONCURRENCY: '1.5' })).toContain(
+      'QUICKCD_CONCURRENCY: expected a positive integer, got 1.5',
+    );
+  });
+
+  it('reports a bad entry of a repository list once, by itself', () => {
+    const message = fail({}, { repo: 'a/b/c,x' });
+    expect(message.split('\n').slice(1)).toEqual([
+      '  --repo: expected owner/name, for example "acme/webapp", got "a/b/c"',
+      '  --repo: expected owner/name, for example "acme/webapp", got "x"',
+    ]);
+    expect(fail({ QUICKCD_REPO: 'acme/web,bad' })).toBe(
+      'Invalid configuration:\n  QUICKCD_REPO: expected owner/name, for example "acme/webapp", got "bad"',
+    );
   });
 });

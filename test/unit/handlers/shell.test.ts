@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommandError } from '../../../handlers/command-error.js';
-import { createShell } from '../../../handlers/shell.js';
+import {
+  createShell,
+  OUTPUT_HEAD_CHARS,
+  OUTPUT_TAIL_CHARS,
+  type CommandResult,
+} from '../../../handlers/shell.js';
 import { shellQuote } from '../../../handlers/shell-quote.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'quickcd-shell-'));
@@ -69,5 +74,37 @@ describe('sh', () => {
     const error = (await running) as CommandError;
     expect(error).toBeInstanceOf(CommandError);
     expect(error.signal).toBe('SIGTERM');
+  });
+});
+
+describe('sh: bounded output (issue 11)', () => {
+  it('keeps a bounded head and tail of what a command prints; the full output still streams', async () => {
+    let streamed = 0;
+    const results: CommandResult[] = [];
+    const sh = createShell(
+      { cwd: dir() },
+      { output: (c) => (streamed += c.length), onEnd: (r) => void results.push(r) },
+    );
+    await sh`head -c 3000000 /dev/zero | tr '\\0' a; echo; echo END`;
+    expect(streamed).toBe(3_000_005);
+    const kept = results[0]!.stdout;
+    expect(kept.length).toBeLessThan(OUTPUT_HEAD_CHARS + OUTPUT_TAIL_CHARS + 100);
+    expect(kept).toMatch(/^a{65536}\n… \d+ characters of output omitted …\na+\nEND\n$/);
+  });
+
+  it('rejects, clearly, when stdout passes what sh returns; the command still ran to its end', async () => {
+    let streamed = 0;
+    const sh = createShell({ cwd: dir() }, { output: (c) => (streamed += c.length) });
+    const error = await sh('head -c 5000 /dev/zero | tr "\\0" b', { maxStdoutChars: 1000 }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CommandError);
+    expect((error as CommandError).outputTooLarge).toBe(true);
+    expect((error as CommandError).exitCode).toBe(0);
+    expect((error as Error).message).toContain('more than the 1000 characters of stdout');
+    expect(streamed).toBe(5000);
+    expect(await sh('head -c 1000 /dev/zero | tr "\\0" b', { maxStdoutChars: 1000 })).toBe(
+      'b'.repeat(1000),
+    );
   });
 });

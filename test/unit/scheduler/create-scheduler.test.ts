@@ -35,6 +35,7 @@ function setup(
   } = {},
 ) {
   const answers: Answer[] = [];
+  const logs: Record<string, unknown>[] = [];
   const registry = createRegistry();
   addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
   addHandler(registry, 'PushEvent', () => {}, { name: 'audit' });
@@ -42,7 +43,7 @@ function setup(
   const store = options.store ?? createFileStore({ stateDir: tempDir() });
   const clock = createManualClock();
   const fake = fakeExecutor();
-  const { source: queued, push } = queuedSource();
+  const { source: queued, push, pushInto } = queuedSource();
   const polls: string[] = [];
   const source: typeof queued = {
     poll: (repo, cursor, signal) => {
@@ -66,7 +67,10 @@ function setup(
       concurrency: options.concurrency ?? 2,
       handlerTimeoutSeconds: 600,
     },
-    log: pino({ level: 'silent' }),
+    log: pino(
+      { level: 'warn' },
+      { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+    ),
     clock,
     shutdownGraceMs: 1000,
     clusterId: 'prod/eu',
@@ -74,7 +78,20 @@ function setup(
     ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
   });
   const done = scheduler.run(stop.signal);
-  return { store, clock, fake, push, stop, done, registry, answers, polls, scheduler };
+  return {
+    store,
+    clock,
+    fake,
+    push,
+    pushInto,
+    stop,
+    done,
+    registry,
+    answers,
+    polls,
+    scheduler,
+    logs,
+  };
 }
 
 const push = (id: string, repo = 'acme/webapp') =>
@@ -351,5 +368,50 @@ describe('scheduler: GitHub access', () => {
     await eventually(() => fake.runs[0], 'the event of the readable repository runs');
     expect(polls).toContain('acme/webapp');
     expect(scheduler.readiness.snapshot()).toEqual({ ready: true, reasons: {} });
+  });
+});
+
+describe('scheduler: what it refuses, and says so (issue 11)', () => {
+  it('never stores or runs an event of another repository than the one polled', async () => {
+    const { clock, fake, pushInto, store, logs } = setup();
+    pushInto('acme/webapp', push('7', 'other/repo'), push('8'));
+    pollNow(clock);
+    const run = await eventually(() => fake.runs[0], 'the event of acme/webapp runs');
+    expect(run.spec.event.id).toBe('8');
+    expect(await store.getEvent('7', 'other/repo')).toBeUndefined();
+    expect(await store.getEvent('7', 'acme/webapp')).toBeUndefined();
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        eventId: '7',
+        eventRepo: 'other/repo',
+        polledRepo: 'acme/webapp',
+      }),
+    );
+    fake.finish(run, 'ok');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.runs.map((r) => r.spec.event.id)).toEqual(['8']);
+  });
+
+  it('logs a filter that throws as a warning naming the handler, the event and the error', async () => {
+    const { clock, fake, push: feed, registry, logs } = setup();
+    addHandler(registry, 'PushEvent', () => {}, {
+      name: 'picky',
+      filter: () => {
+        throw new Error('no ref today');
+      },
+    });
+    feed(push('5'));
+    pollNow(clock);
+    await eventually(() => fake.runs[0]);
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        handler: 'picky',
+        eventId: '5',
+        error: 'no ref today',
+        msg: expect.stringContaining('picky'),
+      }),
+    );
   });
 });

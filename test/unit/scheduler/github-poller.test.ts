@@ -33,6 +33,7 @@ function fakeEventsApi() {
   return {
     github: { request } as unknown as Octokit,
     calls,
+    events,
     /** Delivers an event now (top of the listing). */
     deliver(id?: string, type = 'PushEvent') {
       const event = makeEvent(type, pushPayload('refs/heads/main'), id ? { id } : {});
@@ -141,5 +142,22 @@ describe('createGitHubPoller (fake events API)', () => {
     const result = await poller.poll('acme/web', start.cursor);
     expect(result.events.map((e) => e.id)).toEqual([good]);
     expect(lines.some((l) => l.msg === 'skipping a malformed event')).toBe(true);
+  });
+
+  it('keeps the first of two events with the same id on a page, and warns', async () => {
+    const { api, poller, lines } = setup('window');
+    api.deliver('500');
+    api.deliver('500');
+    (api.events[0]!.payload as { ref: string }).ref = 'refs/heads/first';
+    const result = await poller.poll('acme/web', undefined);
+    expect(result.events).toHaveLength(1);
+    expect((result.events[0]!.payload as { ref: string }).ref).toBe('refs/heads/first');
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        eventId: '500',
+        msg: expect.stringContaining('same id'),
+      }),
+    );
   });
 });

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { encodeRunResult, type HandlerResult } from '../common/run-result.js';
+import type { Lane } from '../handlers/registry.js';
+import { killLeftoverProcesses, markRun } from './kill-leftover-processes.js';
+
+/** Set in the supervised runner's environment. */
+export const SUPERVISED_ENV = 'QUICKCD_RUNNER_SUPERVISED';
+/** How long a stuck runner gets after its handler's timeout, or after SIGTERM. */
+export const STOP_GRACE_MS = 5000;
+
+/** What the supervised runner tells its supervisor (over the IPC channel). */
+export type RunnerProgress =
+  | { type: 'started'; eventId: string; name: string; lane: Lane; timeoutSeconds: number }
+  | { type: 'finished'; eventId: string; result: HandlerResult };
+
+export interface SuperviseOptions {
+  /** Arguments of the runner (`runner --event …`). */
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly resultFile?: string;
+  readonly graceMs?: number;
+  /** Where the supervisor says what it did (stderr). */
+  readonly warn: (text: string) => void;
+}
+
+/**
+ * Runs `quickcd runner` in a child process and watches it, so that a handler that blocks the
+ * event loop (a busy loop that ignores SIGTERM, a long synchronous call) cannot keep the run
+ * alive: when the running handler passes its timeout, or the runner is told to stop (SIGTERM,
+ * SIGINT: forwarded), and the child has not ended `graceMs` later, it is killed (SIGKILL), the
+ * result file is written from what it had reported (the stuck handler failed), and what the
+ * handlers left running is killed. Resolves with the exit status. Same under every executor,
+ * and for `quickcd runner` run by hand.
+ */
+export function superviseRunner(options: SuperviseOptions): Promise<number> {
+  const grace = options.graceMs ?? STOP_GRACE_MS;
+  const marker = markRun(options.env);
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...options.args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...options.env, [SUPERVISED_ENV]: '1' },
+  });
+  let eventId: string | undefined;
+  const results: HandlerResult[] = [];
+  let running: { name: string; lane: Lane; startedAt: number } | undefined;
+  let handlerTimer: NodeJS.Timeout | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
+  let killedFor: string | undefined;
+
+  const killChild = (reason: string) => {
+    if (killedFor !== undefined || child.exitCode !== null) return;
+    killedFor = reason;
+    options.warn(`quickcd runner: ${reason}: killing it\n`);
+    child.kill('SIGKILL');
+  };
+  child.on('message', (message: RunnerProgress) => {
+    eventId = message.eventId;
+    if (message.type === 'started') {
+      running = { name: message.name, lane: message.lane, startedAt: Date.now() };
+      clearTimeout(handlerTimer);
+      handlerTimer = setTimeout(
+        () =>
+          killChild(
+            `handler ${message.name} did not stop within ${grace / 1000} s of its ${message.timeoutSeconds} s timeout (does it block the event loop?)`,
+          ),
+        message.timeoutSeconds * 1000 + grace,
+      );
+    } else {
+      clearTimeout(handlerTimer);
+      running = undefined;
+      results.push(message.result);
+    }
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    child.kill(signal);
+    stopTimer ??= setTimeout(
+      () =>
+        killChild(
+          `the runner did not stop within ${grace / 1000} s of ${signal}${running ? ` (handler ${running.name} blocks it?)` : ''}`,
+        ),
+      grace,
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  return new Promise<number>((resolve) => {
+    child.on('exit', (code) => {
+      clearTimeout(handlerTimer);
+      clearTimeout(stopTimer);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      if (killedFor === undefined) return resolve(code ?? 1);
+      const stuck: HandlerResult[] = running
+        ? [
+            {
+              name: running.name,
+              lane: running.lane,
+              ok: false,
+              durationMs: Date.now() - running.startedAt,
+              error: `killed: ${killedFor}`,
+            },
+          ]
+        : [];
+      const written =
+        options.resultFile && eventId !== undefined
+          ? writeFile(
+              options.resultFile,
+              encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
+            )
+          : Promise.resolve();
+      void written
+        .catch((error: unknown) =>
+          options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`),
+        )
+        .then(() => {
+          killLeftoverProcesses({ ownGroup: true, marker });
+          resolve(1);
+        });
+    });
+  });
+}
