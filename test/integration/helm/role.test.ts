@@ -64,6 +64,8 @@ const USED: readonly Permission[] = [
   p('batch', 'jobs', 'create'),
   // job-executor.ts outcomeOf(): a finished Job's Pod, for its termination message
   p('', 'pods', 'list'),
+  // watch-job-pods.ts: a waited Job's Pods, whose last state survives their deletion at the deadline
+  p('', 'pods', 'watch'),
   // lease-leadership.ts read()
   p('coordination.k8s.io', 'leases', 'get'),
   // lease-leadership.ts tryAcquire() when there is no Lease yet
@@ -286,7 +288,6 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       ['delete', 'jobs.batch'],
       ['update', 'jobs.batch'],
       ['get', 'pods'],
-      ['watch', 'pods'],
       ['get', 'pods/log'],
       ['get', 'secrets'],
       ['list', 'secrets'],
