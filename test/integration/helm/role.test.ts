@@ -104,22 +104,8 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       valuesFile(REQUIRED),
     ]);
     expect(installed.code, installed.stderr).toBe(0);
-    const { status } = await cluster.admin
-      .makeApiClient(CoreV1Api)
-      .createNamespacedServiceAccountToken({
-        namespace,
-        name: 'quickcd',
-        body: { spec: { audiences: [], expirationSeconds: 3600 } },
-      });
-    asScheduler = new KubeConfig();
-    asScheduler.loadFromOptions({
-      clusters: [
-        { name: 'c', server: cluster.server, caData: cluster.admin.getCurrentCluster()?.caData },
-      ],
-      users: [{ name: 'scheduler', token: status?.token }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'scheduler', namespace }],
-      currentContext: 'c',
-    });
+    // The chart's ServiceAccount (it exists: the chart made it), through the proxy.
+    asScheduler = await cluster.serviceAccountKubeConfig(namespace, 'quickcd');
   }, 120_000);
   afterAll(async () => cluster?.stop());
 
