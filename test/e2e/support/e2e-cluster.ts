@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterBinDir } from '../../support/cluster/cluster-bin-dir.js';
 import {
+  runTool,
   startTestCluster,
   type CommandResult,
   type TestCluster,
@@ -46,18 +45,9 @@ export async function startE2eCluster(env = process.env): Promise<E2eCluster> {
   const admin = new KubeConfig();
   admin.loadFromFile(external);
   const created: string[] = [];
-  const run = async (tool: string, args: readonly string[]): Promise<CommandResult> => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(join(binDir, tool), [...args], {
-        env: { ...process.env, KUBECONFIG: external, HELM_CACHE_HOME: join(dir, 'helm') },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-    }
-  };
+  const toolEnv = { ...process.env, KUBECONFIG: external, HELM_CACHE_HOME: join(dir, 'helm') };
+  const run = (tool: string, args: readonly string[]): Promise<CommandResult> =>
+    runTool(join(binDir, tool), args, toolEnv);
   const core = admin.makeApiClient(CoreV1Api);
   return {
     admin,

@@ -81,7 +81,8 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-async function runTool(
+/** Runs a command; a non-zero exit is a result, a command that cannot start an error. */
+export async function runTool(
   binary: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
