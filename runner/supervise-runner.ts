@@ -85,11 +85,14 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
   process.on('SIGINT', onSignal);
 
   return new Promise<number>((resolve) => {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(handlerTimer);
       clearTimeout(stopTimer);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      // Killed by a signal from outside (not ours): it may not have written its result.
+      const diedOf = code === null && killedFor === undefined ? signal : undefined;
+      if (diedOf) killedFor = `the runner was killed by ${diedOf}`;
       if (killedFor === undefined) return resolve(code ?? 1);
       const stuck: HandlerResult[] = running
         ? [
@@ -107,12 +110,15 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
           ? writeFile(
               options.resultFile,
               encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
+              // A runner killed from outside may have written its own, complete result.
+              { flag: diedOf ? 'wx' : 'w' },
             )
           : Promise.resolve();
       void written
-        .catch((error: unknown) =>
-          options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`),
-        )
+        .catch((error: unknown) => {
+          if (diedOf && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
+          options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
+        })
         .then(() => {
           killLeftoverProcesses({ ownGroup: true, marker });
           resolve(1);

@@ -101,12 +101,20 @@ Options:
     // the handlers load still ends in a result (every handler "not started"), not in exit 143.
     const stop = new AbortController();
     const loaded: { deps?: ReturnType<typeof prepareRunner> } = {};
+    // Listened for until the result is written, and repeated signals are absorbed: a Ctrl-C or
+    // a process-group kill reaches this process twice (directly and forwarded by the supervisor),
+    // and the second must not kill it before it has recorded what happened.
     const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) return;
       loaded.deps?.log.warn({ signal }, 'stopping: the running handler is aborted');
       stop.abort();
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    const stopListening = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
 
     let text: string;
     try {
@@ -174,9 +182,9 @@ Options:
             }
           : {}),
       });
-    } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+    } catch (error) {
+      stopListening();
+      throw error;
     }
     deps.flush();
     const redacted: RunResult = {
@@ -187,6 +195,7 @@ Options:
       filterErrors: result.filterErrors.map((f) => ({ ...f, error: deps.redact(f.error) })),
     };
     if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
+    stopListening();
     // The result is written: nothing a handler left running may outlive the run.
     const killed = killLeftoverProcesses({ ownGroup: true, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');

@@ -18,6 +18,8 @@ export interface RunCliOptions {
   readonly timeoutMs?: number;
   /** Called with the child once started (to send it signals). */
   readonly onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  /** Start it as a process-group leader (to signal the group, as a terminal's Ctrl-C does). */
+  readonly detached?: boolean;
 }
 
 /** Runs `quickcd <args>` as a real process with a minimal environment. */
@@ -27,6 +29,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
       cwd: options.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.detached ?? false,
     });
     let stdout = '';
     let stderr = '';

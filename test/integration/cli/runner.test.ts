@@ -115,6 +115,47 @@ on('PushEvent', async () => console.log('NEVER'), { name: 'after' });`,
     expect(results?.[1]?.error).toMatch(/not started/);
   });
 
+  it('a signal to its whole process group, twice, still ends in a result', async () => {
+    // A Ctrl-C or a group kill reaches the runner directly and through its supervisor: the
+    // second copy must not kill it before it records what happened.
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';
+on('PushEvent', async (p, ctx) => { await ctx.sh\`sleep 600\`; }, { name: 'long' });`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '781' }),
+      ),
+    });
+    let signalled = 0;
+    const r = await runCli(
+      ['runner', '--event', f.path('event.json'), '--handlers', f.path('handlers.ts')].concat([
+        '--result',
+        f.path('r.json'),
+      ]),
+      {
+        detached: true,
+        onSpawn: (child) => {
+          const onOutput = (chunk: Buffer) => {
+            const text = chunk.toString();
+            if (signalled === 0 && text.includes('$ sleep 600')) {
+              signalled++;
+              process.kill(-child.pid!, 'SIGINT');
+            } else if (signalled === 1 && text.includes('stopping')) {
+              signalled++;
+              process.kill(-child.pid!, 'SIGINT');
+            }
+          };
+          child.stdout?.on('data', onOutput);
+          child.stderr?.on('data', onOutput);
+        },
+      },
+    );
+    expect(signalled).toBe(2);
+    expect(r.code, r.stderr).toBe(1);
+    const results = parseRunResult(readFileSync(f.path('r.json'), 'utf8'))?.results;
+    expect(results?.map((x) => [x.name, x.ok])).toEqual([['long', false]]);
+    expect(results?.[0]?.error).toMatch(/SIGINT|stopped/);
+  });
+
   it('a SIGTERM while the handlers load still ends in a result: nothing started, exit 1', async () => {
     const f = writeFiles({
       'handlers.ts': `import { on } from 'quickcd';
