@@ -1,9 +1,8 @@
-import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
-import { createKubeConfig, unreachable } from '../../scheduler/kubernetes/create-kube-config.js';
 import { RUNNER_CONTAINER } from '../../scheduler/kubernetes/job-manifest.js';
 import { jobStatusText } from '../../scheduler/kubernetes/job-outcome.js';
 import { LABEL, MANAGED_BY, repoLabel } from '../../scheduler/kubernetes/names.js';
@@ -16,7 +15,6 @@ const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp
 
 export const logsCommand: Command = {
   name: 'logs',
-  summary: "print the logs of an event's handler Jobs",
   usage: `Usage: quickcd logs <event-id> [options]
 
 Prints, for each Job of the event (oldest attempt first), a header line
@@ -39,6 +37,10 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
       requireStateDir(resolve(config.stateDir));
       return printLocalLogs(config.stateDir, eventId, stdout, stderr);
     }
+    // Loaded only here: every other command starts without the Kubernetes client.
+    const { ApiException, BatchV1Api, CoreV1Api } = await import('@kubernetes/client-node');
+    const { createKubeConfig, unreachable } =
+      await import('../../scheduler/kubernetes/create-kube-config.js');
     const { kubeConfig, namespace } = createKubeConfig(config);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);

@@ -13,14 +13,12 @@ import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
 import type { Command } from '../command.js';
-import { createAdapters } from '../create-adapters.js';
 
 /** After SIGTERM, the process exits at the latest after this, whatever is still pending. */
 const SHUTDOWN_BOUND_MS = 20_000;
 
 export const schedulerCommand: Command = {
   name: 'scheduler',
-  summary: 'poll GitHub, store events, run one handler Job (or local runner) per event',
   usage: `Usage: quickcd scheduler --handlers <file> --repo owner/name [options]
 
 Polls the GitHub Events API of each repository, stores every event some handler wants, and runs
@@ -74,6 +72,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const { registry, bundle } = await loadHandlersFile(config.handlers).catch((error: unknown) => {
       throw redactError(error, redact);
     });
+    // Loaded here, not at start-up: `quickcd runner` and the rest need no Kubernetes client.
+    const { createAdapters } = await import('../create-adapters.js');
     const adapters = createAdapters(config, log);
     await adapters.checkCluster();
     const store = adapters.store();
