@@ -6,7 +6,14 @@ import { extname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { QuickcdError, errorMessage } from './errors.js';
-import { bundleEntry, bundleHandlers, type HandlersBundle } from './bundle-handlers.js';
+import {
+  bundleEntry,
+  bundleExternals,
+  bundleHandlers,
+  type HandlersBundle,
+} from './bundle-handlers.js';
+import * as sdk from '../handlers/index.js';
+import { SDK_GLOBAL, sdkShimSource } from '../handlers/sdk-global.js';
 import { formatLocation, userFrames } from '../handlers/caller-location.js';
 import { createRegistry, type Registry } from '../handlers/registry.js';
 import { setCurrentRegistry } from '../handlers/on.js';
@@ -64,7 +71,10 @@ async function importBundle(
   bundle: HandlersBundle,
   existing: string | undefined,
 ): Promise<Registry> {
-  registerHooks();
+  // The bundle reads the SDK from here; the loader thread (resolution of packages quickcd
+  // provides) is started only for a bundle that imports one: it costs every run start.
+  (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
+  if ((bundleExternals(bundle.code) ?? ['?']).length > 0) registerHooks();
   // Stack traces, load errors and command errors then point at the user's .ts lines.
   process.setSourceMapsEnabled(true);
   const registry = createRegistry();
@@ -92,7 +102,8 @@ function registerHooks(): void {
     const here = import.meta.url;
     register(new URL('./handlers-loader-hooks.js', here), {
       data: {
-        sdkUrl: new URL('../handlers/index.js', here).href,
+        // A bundle from before the SDK shim imports `quickcd`: it gets the shim as well.
+        sdkUrl: `data:text/javascript,${encodeURIComponent(sdkShimSource(Object.keys(sdk)))}`,
         packageUrl: new URL('../../package.json', here).href,
       },
     });
