@@ -40,7 +40,20 @@ export async function loadHandlers(file: string): Promise<Registry> {
   return (await loadHandlersFile(file)).registry;
 }
 
-export async function loadHandlersFile(file: string): Promise<LoadedHandlers> {
+export interface LoadOptions {
+  /**
+   * `keep` (default): source maps stay on, so the handlers' stack traces and command errors
+   * point at the user's .ts lines when they run. `while-loading`: only load errors need them
+   * (the scheduler, which never runs a handler): Node otherwise parses and keeps the source map
+   * of every module loaded from then on.
+   */
+  readonly sourceMaps?: 'keep' | 'while-loading';
+}
+
+export async function loadHandlersFile(
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadedHandlers> {
   const path = resolvePath(file);
   const ext = extname(path);
   if (!EXTENSIONS.has(ext)) {
@@ -63,8 +76,14 @@ export async function loadHandlersFile(file: string): Promise<LoadedHandlers> {
           hash: createHash('sha256').update(text).digest('hex'),
           fileName: path.slice(path.lastIndexOf('/') + 1),
         };
-  const registry = await importBundle(bundle, entry === undefined ? undefined : path);
-  return { registry, bundle };
+  const mapsWere = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(true);
+  try {
+    const registry = await importBundle(bundle, entry === undefined ? undefined : path);
+    return { registry, bundle };
+  } finally {
+    if (options.sourceMaps === 'while-loading') process.setSourceMapsEnabled(mapsWere);
+  }
 }
 
 async function importBundle(
@@ -75,8 +94,6 @@ async function importBundle(
   // provides) is started only for a bundle that imports one: it costs every run start.
   (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
   if ((bundleExternals(bundle.code) ?? ['?']).length > 0) registerHooks();
-  // Stack traces, load errors and command errors then point at the user's .ts lines.
-  process.setSourceMapsEnabled(true);
   const registry = createRegistry();
   setCurrentRegistry(registry);
   const dir = existing ? undefined : await mkdtemp(join(tmpdir(), 'quickcd-handlers-'));

@@ -23,7 +23,7 @@ await build({
   sourcemap: true,
   // esbuild runs its own native binary; the Kubernetes client is large and only the scheduler
   // and `quickcd logs` load it: both stay packages resolved from node_modules.
-  external: ['esbuild', '@kubernetes/client-node'],
+  external: ['esbuild'],
   // CommonJS packages bundled into ESM may require Node's built-ins.
   banner: {
     js: "import { createRequire as __quickcdCreateRequire } from 'node:module'; const require = __quickcdCreateRequire(import.meta.url);",

@@ -38,9 +38,8 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
       return printLocalLogs(config.stateDir, eventId, stdout, stderr);
     }
     // Loaded only here: every other command starts without the Kubernetes client.
-    const { ApiException, BatchV1Api, CoreV1Api } = await import('@kubernetes/client-node');
-    const { createKubeConfig, unreachable } =
-      await import('../../scheduler/kubernetes/create-kube-config.js');
+    const { ApiException, BatchV1Api, CoreV1Api, createKubeConfig, unreachable } =
+      await import('../kubernetes-log-client.js');
     const { kubeConfig, namespace } = createKubeConfig(config);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);

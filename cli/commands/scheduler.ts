@@ -69,7 +69,9 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const redact = createRedactor(secretValues(config, env));
     const log = createLogger({ level: config.logLevel, format: config.logFormat, redact });
     // A load error can quote anything (a URL with credentials, a secret in the file's code).
-    const { registry, bundle } = await loadHandlersFile(config.handlers).catch((error: unknown) => {
+    const { registry, bundle } = await loadHandlersFile(config.handlers, {
+      sourceMaps: 'while-loading',
+    }).catch((error: unknown) => {
       throw redactError(error, redact);
     });
     // Loaded here, not at start-up: `quickcd runner` and the rest need no Kubernetes client.
