@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { benchReport } from './support/bench-report.js';
 import { bundleHandlers } from '../common/bundle-handlers.js';
 import { QUICKCD_BIN } from '../test/support/run-cli.js';
 import { makeEvent, pushPayload, writeFiles } from '../test/support/fixtures.js';
@@ -12,9 +13,7 @@ import { makeEvent, pushPayload, writeFiles } from '../test/support/fixtures.js'
  * and for the whole run of a no-op handler. The handlers file is a bundle, as in a Job.
  */
 const run = promisify(execFile);
-const report: string[] = [];
-const row = (what: string, value: string) => report.push(`${what.padEnd(62)} ${value}`);
-afterAll(() => console.log(`\nquickcd runner start\n${'-'.repeat(80)}\n${report.join('\n')}\n`));
+const row = benchReport('Runner start');
 
 // The handler reads its own CPU and its supervisor's (from /proc, in clock ticks of 10 ms).
 const HANDLER = `import { on } from 'quickcd';
@@ -59,9 +58,13 @@ describe('runner start', () => {
       whole.push(await wholeRunCpu(args, f.path(`cpu-w-${i}.json`)));
     }
     const start = median(toHandler);
-    row('CPU, process start → first handler (supervisor + runner), p50', `${start.toFixed(3)} s`);
-    row('CPU, whole run of a no-op handler, p50', `${median(whole).toFixed(3)} s`);
-    row('target: start → first handler', '< 0.200 s');
+    row({
+      measure: 'CPU from process start to the first handler (supervisor + runner), p50',
+      result: `${start.toFixed(3)} s`,
+      target: '< 0.200 s',
+      met: start < 0.2,
+    });
+    row({ measure: 'CPU of a whole no-op run, p50', result: `${median(whole).toFixed(3)} s` });
     expect(start).toBeGreaterThan(0);
   });
 });
