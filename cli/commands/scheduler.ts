@@ -12,11 +12,20 @@ import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
+import { startHttpServer, type HttpServer } from '../../scheduler/http/create-http-server.js';
+import { healthRoutes } from '../../scheduler/http/health-routes.js';
+import { createLiveness } from '../../scheduler/liveness.js';
+import { createSchedulerMetrics } from '../../scheduler/metrics/create-scheduler-metrics.js';
+import { instrumentGitHub } from '../../scheduler/metrics/instrument-github.js';
+import { onKubernetesApiError } from '../../scheduler/metrics/kubernetes-api-errors.js';
+import { createReadiness } from '../../scheduler/readiness.js';
 import type { Command } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
 
 /** After SIGTERM, the process exits at the latest after this, whatever is still pending. */
 const SHUTDOWN_BOUND_MS = 20_000;
+/** The loop always passes within 5 minutes (its resync): /healthz allows a minute more. */
+const MIN_SILENCE_MS = 6 * 60_000;
 
 export const schedulerCommand: Command = {
   name: 'scheduler',
@@ -39,6 +48,7 @@ Options:
   --poll-interval <s>    seconds between polls (default 60; GitHub's X-Poll-Interval wins)
   --replay <mode>        first poll of a repository: none (default) | window
   --concurrency <n>      non-blocking runs at once (default 4)
+  --http-port <port>     /healthz, /readyz, /metrics (default 8080; 0: none; or QUICKCD_HTTP_PORT)
   --log-level <level>    trace | debug | info (default) | warn | error
 
 Without a cluster: --store file --executor local. Every setting: quickcd config.`,
@@ -53,6 +63,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     'poll-interval': { type: 'string' },
     replay: { type: 'string' },
     concurrency: { type: 'string' },
+    'http-port': { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -79,6 +90,14 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
+    const metrics = createSchedulerMetrics(systemClock);
+    instrumentGitHub(github, metrics.githubRequest);
+    const stopCountingKubeErrors = onKubernetesApiError(metrics.kubernetesError);
+    const readiness = createReadiness();
+    const liveness = createLiveness(
+      systemClock,
+      Math.max(5 * config.pollInterval * 1000, MIN_SILENCE_MS),
+    );
     const types = wantedTypes(registry);
     const scheduler = createScheduler({
       repos,
@@ -97,6 +116,9 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      readiness,
+      liveness,
+      observer: metrics.observer,
       // Bad credentials are reported at start (not ready), and checked again until they work.
       checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
@@ -130,6 +152,14 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         ]),
     });
 
+    const http: HttpServer | undefined =
+      config.httpPort === 0
+        ? undefined
+        : await startHttpServer({
+            port: config.httpPort,
+            routes: healthRoutes({ liveness, readiness, metrics: metrics.registry }),
+            log,
+          });
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       // A second signal (impatient Ctrl-C, kubelet repeating itself) changes nothing.
@@ -154,6 +184,8 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      stopCountingKubeErrors();
+      await http?.close();
     }
   },
 };

@@ -6,6 +6,7 @@ import { describeCluster } from '../support/cluster/describe-cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
 import { runCli } from '../support/run-cli.js';
+import { freePort } from '../support/free-port.js';
 import { startE2eCluster, type E2eCluster } from './support/e2e-cluster.js';
 import { helmQuickcd, schedulerLogs, schedulerPid, schedulerPods } from './support/helm-quickcd.js';
 
@@ -48,6 +49,8 @@ afterAll(async () => {
 interface Install {
   namespace: string;
   repo: string;
+  /** The scheduler's HTTP port (QUICKCD_HTTP_PORT); 0 when disabled. */
+  port: number;
   core: CoreV1Api;
   batch: BatchV1Api;
 }
@@ -59,7 +62,10 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
   const repo = `acme/e2e-${++namespaces}`;
   if (!existing) await cluster.createNamespace(namespace, 'restricted');
+  // The node agent's Pods share this machine's network: each release gets a port of its own.
+  const port = (values.http as { port?: number } | undefined)?.port ?? (await freePort());
   await helmQuickcd(cluster, namespace, {
+    http: { port },
     repos: [repo],
     githubUrl: EXTERNAL
       ? github.url.replace('0.0.0.0', process.env.QUICKCD_E2E_GITHUB_HOST ?? '127.0.0.1')
@@ -88,6 +94,7 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
   const i = {
     namespace,
     repo,
+    port,
     core: cluster.admin.makeApiClient(CoreV1Api),
     batch: cluster.admin.makeApiClient(BatchV1Api),
   };
@@ -157,6 +164,15 @@ const cli = (i: Install, ...args: string[]) =>
     env: {},
   });
 
+/** GET `path` of the scheduler Pod, at its Pod IP and the chart's HTTP port. */
+async function scrape(i: Install, path: string): Promise<{ status: number; body: string }> {
+  const [pod] = await schedulerPods(cluster, i.namespace);
+  const ip = pod?.status?.podIP;
+  if (!ip) throw new Error(`no Pod IP for the scheduler in ${i.namespace}`);
+  const r = await fetch(`http://${ip}:${i.port}${path}`);
+  return { status: r.status, body: await r.text() };
+}
+
 describeCluster('quickcd installed by helm on the real control plane', { timeout: 240_000 }, () => {
   it('events become ConfigMaps, then one Job each, serially; comments reach GitHub', async () => {
     const i = await install();
@@ -194,6 +210,25 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     expect(logs.stdout).not.toContain(github.token);
     // The token reached the Job by Secret reference only.
     expect(JSON.stringify(jobA)).not.toContain(github.token);
+
+    // Probes and metrics, over HTTP from the Pod (its IP is this machine's: EXTERNAL skips).
+    if (EXTERNAL) return;
+    const container = pod!.spec!.containers[0]!;
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(await scrape(i, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect(await scrape(i, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
+    const metrics = (await scrape(i, '/metrics')).body;
+    const repo = `repo="${i.repo}"`;
+    expect(metrics).toContain(`quickcd_events_stored_total{${repo}} 2`);
+    expect(metrics).toContain(`quickcd_events_dispatched_total{${repo},lane="blocking"} 2`);
+    expect(metrics).toContain(
+      `quickcd_handler_runs_total{${repo},lane="blocking",result="succeeded"} 2`,
+    );
+    expect(metrics).toContain(`quickcd_event_start_delay_seconds_count{${repo},lane="blocking"} 2`);
+    expect(metrics).toMatch(/^quickcd_github_requests_total\{status="304"\} [1-9]/m);
+    // No Kubernetes call failed (RBAC allowed every one).
+    expect(metrics).not.toContain('quickcd_kubernetes_api_errors_total{');
   });
 
   it('multi-file handlers from a ConfigMap run in Jobs; a run ends whatever the handler leaves behind', async () => {
@@ -282,7 +317,8 @@ on('PushEvent', async (p, ctx) => {
   );
 
   it('two replicas: one leads; when its Pod is gone the other takes over; skip a held lane', async () => {
-    const i = await install({ replicas: 2 });
+    // Two Pods on one machine's network: no HTTP server (they would share its port).
+    const i = await install({ replicas: 2, http: { port: 0 } });
     await eventually(
       async () => (await schedulerPods(cluster, i.namespace)).length === 2,
       'two Pods',
