@@ -17,6 +17,11 @@ import {
   type PublishedHandlers,
 } from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
+import {
+  createKubeEventRecorder,
+  type KubeEventRecorder,
+} from '../scheduler/kubernetes/record-kube-event.js';
+import type { Clock } from '../scheduler/clock.js';
 import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
@@ -119,6 +124,20 @@ export function createAdapters(
         scheduler: config.leaseName,
         current: published.name,
         log,
+      });
+    },
+
+    /** Kubernetes Events on the event ConfigMaps (the ConfigMap store only). */
+    kubeEvents(clock: Clock, redact: (text: string) => string): KubeEventRecorder | undefined {
+      if (config.store !== 'kubernetes') return undefined;
+      const { kubeConfig, namespace } = kube();
+      return createKubeEventRecorder({
+        kubeConfig,
+        namespace,
+        identity: config.identity,
+        log,
+        clock,
+        redact,
       });
     },
   };

@@ -19,6 +19,7 @@ import { createSchedulerMetrics } from '../../scheduler/metrics/create-scheduler
 import { instrumentGitHub } from '../../scheduler/metrics/instrument-github.js';
 import { onKubernetesApiError } from '../../scheduler/metrics/kubernetes-api-errors.js';
 import { createReadiness } from '../../scheduler/readiness.js';
+import { combineObservers } from '../../scheduler/scheduler-observer.js';
 import type { Command } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
 
@@ -94,6 +95,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     instrumentGitHub(github, metrics.githubRequest);
     const stopCountingKubeErrors = onKubernetesApiError(metrics.kubernetesError);
     const readiness = createReadiness();
+    const kubeEvents = adapters.kubeEvents(systemClock, redact);
     const liveness = createLiveness(
       systemClock,
       Math.max(5 * config.pollInterval * 1000, MIN_SILENCE_MS),
@@ -118,7 +120,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       clusterId: config.clusterId,
       readiness,
       liveness,
-      observer: metrics.observer,
+      observer: combineObservers(metrics.observer, kubeEvents?.observer),
       // Bad credentials are reported at start (not ready), and checked again until they work.
       checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
@@ -186,6 +188,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       process.off('SIGINT', onSignal);
       stopCountingKubeErrors();
       await http?.close();
+      await Promise.race([kubeEvents?.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
     }
   },
 };

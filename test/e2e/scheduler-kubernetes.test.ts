@@ -202,6 +202,18 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     );
     expect(await kubectl(i, 'get', 'jobs')).toContain(jobB!.metadata!.name);
     expect(await kubectl(i, 'logs', `job/${jobA!.metadata!.name}`)).toContain(`deploying ${a.id}`);
+    // The event's story, as Kubernetes Events on its ConfigMap.
+    const cmA = jobA!.metadata!.ownerReferences![0]!.name;
+    const story = await eventually(async () => {
+      const text = await kubectl(i, 'describe', 'configmap', cmA);
+      return /Normal\s+Handled/.test(text) ? text : undefined;
+    }, 'the Handled Event');
+    expect(story).toMatch(
+      new RegExp(
+        `Normal\\s+Launched\\s+.*quickcd\\.dev/scheduler\\s+launched blocking run ${jobA!.metadata!.name} \\(attempt 1\\)`,
+      ),
+    );
+    expect(story).toMatch(/Normal\s+Handled\s+.*blocking handlers succeeded \(attempt 1, /);
 
     const table = await cli(i, 'events');
     expect(table.stdout).toMatch(new RegExp(`${a.id}\\s+${i.repo}\\s+PushEvent\\s+handled`));
@@ -352,6 +364,19 @@ on('PushEvent', async (p, ctx) => {
     const b = pushEvent(i);
     await eventually(async () => (await statusOf(i, a.id)) === 'failed', 'a failed', 120_000);
     expect(await statusOf(i, b.id)).toBe('pending'); // held behind a
+    const cmA = (await eventOf(i, a.id))!.metadata!.name!;
+    const story = await eventually(async () => {
+      const text = await kubectl(i, 'describe', 'configmap', cmA);
+      return /LaneHeld/.test(text) ? text : undefined;
+    }, 'the LaneHeld Event');
+    expect(story).toMatch(
+      /Warning\s+Failed\s+.*blocking handlers failed \(attempt 1, .*deploy broke/,
+    );
+    expect(story).toMatch(/Normal\s+RetryScheduled\s+.*blocking lane runs again at /);
+    expect(story).toMatch(new RegExp(`Warning\\s+LaneHeld\\s+.*quickcd skip ${a.id} releases it`));
+    expect(
+      await kubectl(i, 'get', 'events', '--field-selector', `involvedObject.name=${cmA}`),
+    ).toMatch(/LaneHeld/);
     const skip = await cli(i, 'skip', a.id);
     expect(skip.code, skip.stderr).toBe(0);
     await eventually(async () => (await statusOf(i, b.id)) === 'handled', 'b handled', 120_000);

@@ -13,6 +13,8 @@ import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js
 import { createJobWatch, type JobUpdate } from '../../../scheduler/kubernetes/job-watch.js';
 import { createLeaseLeadership } from '../../../scheduler/kubernetes/lease-leadership.js';
 import { pruneHandlers } from '../../../scheduler/kubernetes/prune-handlers.js';
+import { createKubeEventRecorder } from '../../../scheduler/kubernetes/record-kube-event.js';
+import { systemClock } from '../../../scheduler/clock.js';
 import { publishHandlers } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
 import { describeCluster } from '../../support/cluster/describe-cluster.js';
@@ -72,6 +74,8 @@ const USED: readonly Permission[] = [
   p('coordination.k8s.io', 'leases', 'create'),
   // lease-leadership.ts: take over, renew, release (replace with resourceVersion)
   p('coordination.k8s.io', 'leases', 'update'),
+  // record-kube-event.ts: Kubernetes Events on the event ConfigMaps (whose uid it gets)
+  p('events.k8s.io', 'events', 'create'),
 ];
 
 const key = (x: Permission): string => `${x.group}/${x.resource}:${x.verb}`;
@@ -85,7 +89,7 @@ interface Rule {
 
 const namespace = 'quickcd';
 const repo = 'acme/webapp';
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.ROLE_TEST_LOG ?? 'silent' });
 let cluster: TestCluster;
 /** The chart's scheduler ServiceAccount, through the proxy like the scheduler would be. */
 let asScheduler: KubeConfig;
@@ -237,6 +241,32 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       log,
     });
     expect(pruned.deleted).toEqual([v0.name]);
+
+    // a Kubernetes Event on the event ConfigMap: get (its uid), create
+    const recorder = createKubeEventRecorder({
+      kubeConfig: asScheduler,
+      namespace,
+      identity: 'role-test',
+      log,
+      clock: systemClock,
+    });
+    recorder.observer.launched?.({
+      event,
+      lane: 'blocking',
+      attempt: 1,
+      launch: launch.name,
+      adopted: false,
+    });
+    await recorder.flush();
+    const described = await cluster.kubectl([
+      '-n',
+      namespace,
+      'get',
+      'events.events.k8s.io',
+      '-o',
+      'json',
+    ]);
+    expect(described.stdout).toContain(`launched blocking run ${launch.name} (attempt 1)`);
 
     // retention
     await store.deleteEvent(repo, id);
