@@ -187,6 +187,12 @@ export const settings = {
     schema: z.string().min(1).optional(),
     describe: 'handlers file (.ts, .mts, .js or .mjs)',
   },
+  handlersCheckInterval: {
+    env: ['QUICKCD_HANDLERS_CHECK_INTERVAL'],
+    schema: seconds(0).default(10),
+    describe:
+      'seconds between checks of the handlers file for changes (reloaded for new runs; 0: never)',
+  },
   kubeconfig: {
     env: ['KUBECONFIG'],
     flag: 'kubeconfig',

@@ -1,5 +1,5 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
-import { QuickcdError } from '../../common/errors.js';
+import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlersFile } from '../../common/load-handlers.js';
@@ -19,6 +19,8 @@ import { createSchedulerMetrics } from '../../scheduler/metrics/create-scheduler
 import { instrumentGitHub } from '../../scheduler/metrics/instrument-github.js';
 import { onKubernetesApiError } from '../../scheduler/metrics/kubernetes-api-errors.js';
 import { createReadiness } from '../../scheduler/readiness.js';
+import { followHandlersFile } from '../../scheduler/handlers-reloader.js';
+import { createLiveHandlers } from '../../scheduler/live-handlers.js';
 import { combineObservers } from '../../scheduler/scheduler-observer.js';
 import type { Command } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
@@ -96,31 +98,33 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const stopCountingKubeErrors = onKubernetesApiError(metrics.kubernetesError);
     const readiness = createReadiness();
     const kubeEvents = adapters.kubeEvents(systemClock, redact);
+    const history = adapters.history(systemClock, redact);
     const liveness = createLiveness(
       systemClock,
       Math.max(5 * config.pollInterval * 1000, MIN_SILENCE_MS),
     );
-    const types = wantedTypes(registry);
+    const live = createLiveHandlers(registry, executor);
     const scheduler = createScheduler({
       repos,
       source: createGitHubPoller({
         github,
         // Types only: the scheduler runs the filters, once per event, and logs those that throw.
-        wanted: (event) => parseBuiltinCommand(event) !== undefined || types.has(event.type),
+        wanted: (event) =>
+          parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type),
         config,
         log,
       }),
       store,
-      executor,
+      executor: live.executor,
       leadership: adapters.leadership(),
-      registry,
+      registry: live.registry,
       config,
       log,
       clock: systemClock,
       clusterId: config.clusterId,
       readiness,
       liveness,
-      observer: combineObservers(metrics.observer, kubeEvents?.observer),
+      observer: combineObservers(metrics.observer, kubeEvents?.observer, history?.observer),
       // Bad credentials are reported at start (not ready), and checked again until they work.
       checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
@@ -179,6 +183,50 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       { repos, setup: adapters.describe(), clusterId: config.clusterId },
       'scheduler starting',
     );
+    const following =
+      config.handlersCheckInterval === 0
+        ? Promise.resolve()
+        : followHandlersFile(
+            {
+              file: config.handlers,
+              initial: { registry, bundle },
+              load: (file) =>
+                loadHandlersFile(file).catch((error: unknown) => {
+                  throw redactError(error, redact);
+                }),
+              apply: async (loaded) =>
+                live.replace(loaded.registry, await adapters.executor(loaded.bundle, env)),
+              reported(result) {
+                metrics.handlersReload(result.ok ? 'ok' : 'failed');
+                const configMap = adapters.handlersConfigMap();
+                if (!configMap) return;
+                kubeEvents?.record(
+                  result.ok
+                    ? {
+                        configMap,
+                        type: 'Normal',
+                        reason: 'HandlersReloaded',
+                        action: 'Reload',
+                        note: `the changed handlers file ${config.handlers} was loaded and published; new runs use it`,
+                      }
+                    : {
+                        configMap,
+                        type: 'Warning',
+                        reason: 'HandlersReloadFailed',
+                        action: 'Reload',
+                        note: `the changed handlers file ${config.handlers} failed to load; the handlers of this ConfigMap stay in use: ${result.error}`,
+                      },
+                );
+              },
+              readiness,
+              log,
+              clock: systemClock,
+              intervalMs: config.handlersCheckInterval * 1000,
+            },
+            stop.signal,
+          ).catch((error: unknown) => {
+            log.error({ err: errorMessage(error) }, 'following the handlers file stopped');
+          });
     try {
       const reason = await scheduler.run(stop.signal);
       // Lost leadership: exit non-zero so the Pod restarts and contends again.
@@ -186,9 +234,14 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      stop.abort();
+      await following;
       stopCountingKubeErrors();
       await http?.close();
-      await Promise.race([kubeEvents?.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([
+        Promise.all([kubeEvents?.flush(), history?.flush()]),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]);
     }
   },
 };

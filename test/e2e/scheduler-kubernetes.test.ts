@@ -219,6 +219,7 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     expect(table.stdout).toMatch(new RegExp(`${a.id}\\s+${i.repo}\\s+PushEvent\\s+handled`));
     const logs = await cli(i, 'logs', a.id);
     expect(logs.stdout).toContain(`deploying ${a.id}`);
+    expect(logs.stdout).toMatch(/^\(live Pod log of pod\/\S+\)$/m);
     expect(logs.stdout).not.toContain(github.token);
     // The token reached the Job by Secret reference only.
     expect(JSON.stringify(jobA)).not.toContain(github.token);
@@ -390,6 +391,28 @@ on('PushEvent', async (p, ctx) => {
     await eventually(async () => (await jobsOf(i, a.id)).length === 0, 'TTL removed it', 60_000);
     expect(await statusOf(i, a.id)).toBe('handled');
     expect(runsOf(i, a.id)).toBe(1);
+    // Its story outlives the Job and the Pod: the result and output tail kept with the event.
+    const { items: pods } = await i.core.listNamespacedPod({
+      namespace: i.namespace,
+      labelSelector: `${LABEL.eventId}=${a.id}`,
+    });
+    expect(pods).toEqual([]);
+    const kept = await cli(i, 'logs', a.id);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toMatch(
+      /^== job\/\S+ \(blocking, attempt 1, succeeded\) ==\n\(kept tail: the output, kept with the event; the Job and its Pod are gone\)\n/,
+    );
+    expect(kept.stdout).toContain(`deploying ${a.id}`);
+    expect(kept.stdout).not.toContain(github.token);
+    const cmA = (await eventOf(i, a.id))!.metadata!.name!;
+    const history = JSON.parse(
+      await kubectl(i, 'get', 'configmap', `${cmA}-history`, '-o', 'json'),
+    ) as V1ConfigMap;
+    expect(history.metadata?.ownerReferences?.[0]?.name).toBe(cmA);
+    expect(Object.values(history.data ?? {}).join('')).toContain(`deploying ${a.id}`);
+    expect(await kubectl(i, 'describe', 'configmap', `${cmA}-history`)).toContain(
+      `deploying ${a.id}`,
+    );
 
     const b = pushEvent(i, 'refs/heads/slow');
     await eventually(async () => (await jobsOf(i, b.id)).length === 1, 'b Job', 60_000);

@@ -14,6 +14,9 @@ import { createJobWatch, type JobUpdate } from '../../../scheduler/kubernetes/jo
 import { createLeaseLeadership } from '../../../scheduler/kubernetes/lease-leadership.js';
 import { pruneHandlers } from '../../../scheduler/kubernetes/prune-handlers.js';
 import { createKubeEventRecorder } from '../../../scheduler/kubernetes/record-kube-event.js';
+import { createHistoryKeeper } from '../../../scheduler/kubernetes/create-history-keeper.js';
+import { readRunHistory } from '../../../scheduler/kubernetes/run-history.js';
+import { eventConfigMapName } from '../../../scheduler/kubernetes/names.js';
 import { systemClock } from '../../../scheduler/clock.js';
 import { publishHandlers } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
@@ -68,6 +71,8 @@ const USED: readonly Permission[] = [
   p('', 'pods', 'list'),
   // watch-job-pods.ts: a waited Job's Pods, whose last state survives their deletion at the deadline
   p('', 'pods', 'watch'),
+  // create-history-keeper.ts: a finished run's output tail (its Pod found with pods list)
+  p('', 'pods/log', 'get'),
   // lease-leadership.ts read()
   p('coordination.k8s.io', 'leases', 'get'),
   // lease-leadership.ts tryAcquire() when there is no Lease yet
@@ -268,6 +273,26 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
     ]);
     expect(described.stdout).toContain(`launched blocking run ${launch.name} (attempt 1)`);
 
+    // a run's history: its Pods (list), their log (none here: no node runs the Job), the event
+    // ConfigMap (get, its uid), the history ConfigMap (get, create)
+    const keeper = createHistoryKeeper({
+      kubeConfig: asScheduler,
+      namespace,
+      log,
+      clock: systemClock,
+    });
+    keeper.observer.outcomeRecorded?.({
+      event,
+      lane: 'blocking',
+      attempt: 1,
+      ok: true,
+      seconds: 1,
+      launch: launch.name,
+    });
+    await keeper.flush();
+    const kept = await readRunHistory(core, namespace, eventConfigMapName(repo, id));
+    expect(kept.map((r) => r.job)).toEqual([launch.name]);
+
     // retention
     await store.deleteEvent(repo, id);
     expect(await store.getEvent(id, repo)).toBeUndefined();
@@ -304,7 +329,6 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       ['delete', 'jobs.batch'],
       ['update', 'jobs.batch'],
       ['get', 'pods'],
-      ['get', 'pods/log'],
       ['get', 'secrets'],
       ['list', 'secrets'],
       ['delete', 'leases.coordination.k8s.io'],
