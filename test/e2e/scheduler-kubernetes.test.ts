@@ -6,6 +6,7 @@ import { describeCluster } from '../support/cluster/describe-cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
 import { runCli } from '../support/run-cli.js';
+import { find, render } from '../integration/helm/chart.js';
 import { freePort } from '../support/free-port.js';
 import { startE2eCluster, type E2eCluster } from './support/e2e-cluster.js';
 import { helmQuickcd, schedulerLogs, schedulerPid, schedulerPods } from './support/helm-quickcd.js';
@@ -51,6 +52,8 @@ interface Install {
   repo: string;
   /** The scheduler's HTTP port (QUICKCD_HTTP_PORT); 0 when disabled. */
   port: number;
+  /** The helm values it was installed with. */
+  values: Record<string, unknown>;
   core: CoreV1Api;
   batch: BatchV1Api;
 }
@@ -64,7 +67,7 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
   if (!existing) await cluster.createNamespace(namespace, 'restricted');
   // The node agent's Pods share this machine's network: each release gets a port of its own.
   const port = (values.http as { port?: number } | undefined)?.port ?? (await freePort());
-  await helmQuickcd(cluster, namespace, {
+  const all = {
     http: { port },
     repos: [repo],
     githubUrl: EXTERNAL
@@ -90,11 +93,13 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     logLevel: 'debug',
     logFormat: 'json',
     ...values,
-  });
+  };
+  await helmQuickcd(cluster, namespace, all);
   const i = {
     namespace,
     repo,
     port,
+    values: all,
     core: cluster.admin.makeApiClient(CoreV1Api),
     batch: cluster.admin.makeApiClient(BatchV1Api),
   };
@@ -223,6 +228,18 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     expect(logs.stdout).not.toContain(github.token);
     // The token reached the Job by Secret reference only.
     expect(JSON.stringify(jobA)).not.toContain(github.token);
+    // The runner Pod has no ServiceAccount token; it and the scheduler Pod were admitted by a
+    // namespace enforcing PodSecurity restricted.
+    const { items: runnerPods } = await i.core.listNamespacedPod({
+      namespace: i.namespace,
+      labelSelector: `job-name=${jobA!.metadata!.name}`,
+    });
+    expect(runnerPods).toHaveLength(1);
+    // (the chart's runner ServiceAccount says automountServiceAccountToken: false)
+    expect(runnerPods[0]!.spec?.serviceAccountName).toBe('quickcd-runner');
+    expect(JSON.stringify(runnerPods[0]!.spec?.volumes ?? [])).not.toContain('serviceAccountToken');
+    const ns = await i.core.readNamespace({ name: i.namespace });
+    expect(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
 
     // Probes and metrics, over HTTP from the Pod (its IP is this machine's: EXTERNAL skips).
     if (EXTERNAL) return;
@@ -420,19 +437,97 @@ on('PushEvent', async (p, ctx) => {
     await kubectl(i, 'delete', 'configmap', cm!.metadata!.name!);
     // The garbage collector follows the Job's ownerReference to the deleted ConfigMap.
     await eventually(async () => (await jobsOf(i, b.id)).length === 0, 'GC removed it', 60_000);
+
+    // Housekeeping, so that the audit below sees every permission used: with changed handlers
+    // and a retention of one event, the new scheduler deletes the older handled event and the
+    // handlers ConfigMap no Job mounts any more.
+    const c = pushEvent(i);
+    await eventually(async () => (await statusOf(i, c.id)) === 'handled', 'c handled', 120_000);
+    await eventually(
+      async () => (await i.batch.listNamespacedJob({ namespace: i.namespace })).items.length === 0,
+      'every Job gone after its TTL',
+      60_000,
+    );
+    await helmQuickcd(
+      cluster,
+      i.namespace,
+      {
+        ...i.values,
+        // Old and new Pod run side by side during the rollout on one machine's network.
+        http: { port: 0 },
+        retention: { count: 1 },
+        // A change the bundle keeps (a comment would not change it).
+        handlers: {
+          content: `${HANDLERS}\n(globalThis as Record<string, unknown>).e2eVersion = 2;\n`,
+        },
+      },
+      'upgrade',
+    );
+    await waitForLog(i, 'pruned old events', {}, 120_000);
+    await waitForLog(i, 'pruned old handlers ConfigMaps', {}, 60_000);
+    await eventually(async () => (await eventOf(i, a.id)) === undefined, 'a deleted');
+    expect(await statusOf(i, c.id)).toBe('handled');
   });
 
   it.skipIf(EXTERNAL)(
-    'the scheduler made no request its Role does not allow (RBAC judged every one)',
+    "least privilege over the whole run: the schedulers used exactly their Role's permissions; the runners made no request",
     async () => {
-      const audit = await readFile(cluster.auditLog ?? '', 'utf8');
-      const bySchedulers = audit
+      interface AuditEntry {
+        verb: string;
+        requestURI: string;
+        user: { username: string };
+        objectRef?: { resource?: string; subresource?: string; apiGroup?: string };
+        responseStatus?: { code?: number };
+      }
+      const entries = (await readFile(cluster.auditLog ?? '', 'utf8'))
         .split('\n')
-        .filter((l) => /"username":"system:serviceaccount:e2e-\d+-\d+:quickcd"/.test(l))
-        .map((l) => JSON.parse(l) as { responseStatus?: { code?: number }; requestURI: string });
+        .filter((l) => l.includes(`system:serviceaccount:e2e-${process.pid}-`))
+        .map((l) => JSON.parse(l) as AuditEntry);
+      const bySchedulers = entries.filter((e) =>
+        /^system:serviceaccount:e2e-\d+-\w+:quickcd$/.test(e.user.username),
+      );
       expect(bySchedulers.length).toBeGreaterThan(20);
+      // RBAC judged every one: nothing refused.
       const denied = bySchedulers.filter((e) => e.responseStatus?.code === 403);
-      expect(denied.map((e) => e.requestURI)).toEqual([]);
+      expect(denied.map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
+      // What the code used (verb, group, resource, subresource) …
+      const used = new Set(
+        bySchedulers
+          .filter((e) => e.objectRef?.resource)
+          .map(
+            (e) =>
+              `${e.objectRef!.apiGroup ?? ''}/${e.objectRef!.resource}${
+                e.objectRef!.subresource ? `/${e.objectRef!.subresource}` : ''
+              }:${e.verb}`,
+          ),
+      );
+      // … equals what the chart's Role grants, as helm renders it: in both directions.
+      const { objects } = await render({}, { namespace: 'e2e' });
+      const rules = find(objects, 'Role', 'quickcd-scheduler').rules as {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+      }[];
+      const granted = new Set(
+        rules.flatMap((r) =>
+          r.apiGroups.flatMap((g) =>
+            r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)),
+          ),
+        ),
+      );
+      expect([...used].filter((p) => !granted.has(p)).sort(), 'used, not granted').toEqual([]);
+      expect([...granted].filter((p) => !used.has(p)).sort(), 'granted, never used').toEqual([]);
+      // Without a resource: only discovery (GET /version at start), which RBAC grants everyone.
+      expect([
+        ...new Set(bySchedulers.filter((e) => !e.objectRef).map((e) => e.requestURI)),
+      ]).toEqual(['/version']);
+
+      // The runner's ServiceAccount has no token (runner.serviceAccount.automountServiceAccountToken
+      // is false by default): its Pods never called the API server.
+      const byRunners = entries.filter((e) =>
+        /^system:serviceaccount:e2e-\d+-\w+:quickcd-runner$/.test(e.user.username),
+      );
+      expect(byRunners.map((e) => e.requestURI)).toEqual([]);
     },
   );
 });
