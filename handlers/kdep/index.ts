@@ -17,3 +17,4 @@ export { statusTable, type ChartOutcome, type ChartStatus } from './chart-outcom
 export type { SecretSource } from './secret-source.js';
 export { kubernetesSecretSource } from './kubernetes-secret-source.js';
 export { vaultSecretSource } from './vault-secret-source.js';
+export { iksInit, type IksInitOptions } from './iks-init.js';
