@@ -121,10 +121,10 @@ export function deploymentChart(name: string, message: string, secretRef = 'web-
 }
 
 /** An integration-test chart: a Job that passes when `result` is `pass`. */
-export function testChart(name: string, result: 'pass' | 'fail') {
+export function testChart(name: string, result: 'pass' | 'fail', sleepSeconds = 0) {
   return {
     [`${name}/Chart.yaml`]: chartYaml(name),
-    [`${name}/values.yaml`]: `result: ${result}\n`,
+    [`${name}/values.yaml`]: `result: ${result}\nsleep: ${sleepSeconds}\n`,
     [`${name}/templates/job.yaml`]: [
       'apiVersion: batch/v1',
       'kind: Job',
@@ -138,7 +138,7 @@ export function testChart(name: string, result: 'pass' | 'fail') {
       '      containers:',
       '        - name: test',
       '          image: busybox',
-      '          command: ["sh", "-c", "echo integration test says {{ .Values.result }}; test {{ .Values.result }} = pass"]',
+      '          command: ["sh", "-c", "echo integration test says {{ .Values.result }}; sleep {{ .Values.sleep | default 0 }}; test {{ .Values.result }} = pass"]',
       '',
     ].join('\n'),
   };

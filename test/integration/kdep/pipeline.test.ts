@@ -30,7 +30,7 @@ import { on } from 'quickcd';
 import { deployPush } from 'quickcd/kdep';
 
 on('PushEvent', async function deploy(payload, ctx) {
-  await deployPush(payload, ctx, { source: ctx.env.vars.APP_SOURCE, testTimeoutSeconds: 60 });
+  await deployPush(payload, ctx, { source: ctx.env.vars.APP_SOURCE, testTimeoutSeconds: Number(ctx.env.vars.TEST_TIMEOUT ?? 60) });
 }, { filter: (p) => p.ref === 'refs/heads/staging' });
 `;
 
@@ -264,6 +264,45 @@ describeCluster('quickcd/kdep on the real control plane', { timeout: 300_000 }, 
     expect(
       await kubectl(['get', 'configmap', 'app-api', '-n', 'app', '-o', 'jsonpath={.data.message}']),
     ).toBe('v2');
+  });
+
+  it('an integration test past its deadline fails the deployment, and is removed', async () => {
+    const head = repo.head();
+    const next = repo.commit({
+      'app-web/staging-values.yaml': 'replicas: 1\nextra: 7\n',
+      ...testChart('app-web-test', 'pass', 300),
+    });
+    const revision = (await history('app-web')).at(-1)![0];
+    const started = Date.now();
+    const r = await push(head, next, { TEST_TIMEOUT: '4' });
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000); // not the Job's 300 s
+    expect(r.stdout).toMatch(/❌ app-web-test: Job app-web-test-\S+ did not finish within 4s/);
+    expect(r.stdout).toMatch(/status failure .*Failed while testing: rolled back/);
+    expect((await history('app-web')).at(-1)).toEqual([
+      revision + 2,
+      'deployed',
+      `Rollback to ${revision}`,
+    ]);
+    expect(await releases()).toEqual(['app-api', 'app-web']);
+  });
+
+  it('a secret missing from the source stops the deployment before it changes anything', async () => {
+    const head = repo.head();
+    const next = repo.commit({
+      ...deploymentChart('app-web', 'v8', 'missing-token'),
+      ...testChart('app-web-test', 'pass'),
+    });
+    const before = await history('app-web');
+    const r = await push(head, next);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'kubectl could not read Secret missing-token in namespace cd-secrets (create it there, or set the secrets namespace)',
+    );
+    expect(r.stdout).toMatch(
+      /status failure .*Failed while deploying: no changes made to the cluster/,
+    );
+    expect(await history('app-web')).toEqual(before);
   });
 });
 
