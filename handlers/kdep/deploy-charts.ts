@@ -66,13 +66,18 @@ export async function deployCharts(args: {
       source: secrets,
       dryRun,
       chart: chart.name,
-      beforeCreate: () =>
-        sh`kubectl create namespace ${chart.namespace} --dry-run=client -o json | kubectl apply -f -`,
+      ...(options.createNamespaces
+        ? {
+            beforeCreate: () =>
+              sh`kubectl create namespace ${chart.namespace} --dry-run=client -o json | kubectl apply -f -`,
+          }
+        : {}),
     });
     return valuesFile(chart, values);
   };
   let stage: NonNullable<DeployResult['failedAt']> = 'reading charts';
   const where = { environment, region };
+  const createNamespace = options.createNamespaces ? ['--create-namespace'] : [];
   try {
     await status('pending', dryRun ? 'Dry run: rendering charts' : 'Deploying charts');
     const names = await changedCharts(sh, root, revisions.base, revisions.merge);
@@ -112,7 +117,7 @@ export async function deployCharts(args: {
       }
       log(`${state.exists ? 'Upgrading' : 'Installing'} ${chart.name}`);
       try {
-        await sh`helm upgrade --install ${chart.name} ${chart.dir} --namespace ${chart.namespace} --create-namespace --atomic --timeout ${`${options.helmTimeoutSeconds}s`} -f ${file}`;
+        await sh`helm upgrade --install ${chart.name} ${chart.dir} --namespace ${chart.namespace} ${createNamespace} --atomic --timeout ${`${options.helmTimeoutSeconds}s`} -f ${file}`;
       } catch (e) {
         outcome.status = 'failed';
         outcome.note = errorMessage(e).split('\n')[0] ?? 'upgrade failed';
@@ -146,6 +151,7 @@ export async function deployCharts(args: {
         namespace: chart.namespace,
         valuesFile: file,
         timeoutSeconds: options.testTimeoutSeconds,
+        createNamespace: options.createNamespaces,
       });
       tests.push(result);
       log(`${result.ok ? '✅' : '❌'} ${name}: ${result.message}`);

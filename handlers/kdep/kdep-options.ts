@@ -24,6 +24,11 @@ export interface KdepOptions {
   readonly source?: string;
   /** Commit status context. Default: the cluster id. */
   readonly statusContext?: string;
+  /**
+   * Create a chart's namespace when missing (`--create-namespace`). Default true; false when
+   * the runner may act only in namespaces that exist (RBAC granted per namespace).
+   */
+  readonly createNamespaces?: boolean;
 }
 
 export interface ResolvedKdepOptions {
@@ -34,6 +39,7 @@ export interface ResolvedKdepOptions {
   readonly testTimeoutSeconds: number;
   readonly helmTimeoutSeconds: number;
   readonly statusContext: string | undefined;
+  readonly createNamespaces: boolean;
 }
 
 type Vars = Readonly<Record<string, string | undefined>>;
@@ -72,5 +78,6 @@ export function resolveKdepOptions(
     testTimeoutSeconds: options.testTimeoutSeconds ?? 600,
     helmTimeoutSeconds: options.helmTimeoutSeconds ?? 300,
     statusContext: options.statusContext,
+    createNamespaces: options.createNamespaces ?? true,
   };
 }

@@ -25,6 +25,8 @@ export async function runIntegrationTest(args: {
   readonly namespace: string;
   readonly valuesFile: string;
   readonly timeoutSeconds: number;
+  /** `--create-namespace` (default true). */
+  readonly createNamespace?: boolean;
   /** Makes the temporary release name unique (default: the time). */
   readonly suffix?: string;
 }): Promise<IntegrationTestResult> {
@@ -35,7 +37,7 @@ export async function runIntegrationTest(args: {
   const started = Date.now();
   const result = (ok: boolean, message: string) => ({ chart: args.chart, release, ok, message });
   try {
-    await sh`helm install ${release} ${args.dir} --namespace ${namespace} --create-namespace -f ${args.valuesFile}`;
+    await sh`helm install ${release} ${args.dir} --namespace ${namespace} ${args.createNamespace === false ? [] : ['--create-namespace']} -f ${args.valuesFile}`;
     const manifest = await sh`helm get manifest ${release} --namespace ${namespace}`;
     const jobs = loadAllYaml(manifest)
       .filter((o: { kind?: string } | null) => o?.kind === 'Job')
