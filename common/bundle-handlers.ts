@@ -4,7 +4,7 @@ import { basename, dirname, extname, isAbsolute, resolve as resolvePath } from '
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 import { QuickcdError, errorMessage } from './errors.js';
-import { sdkShimSource } from '../handlers/sdk-global.js';
+import { SDK_MODULES, sdkShimSource } from '../handlers/sdk-global.js';
 
 /** First line of every bundle: how the runner tells a bundle from a source file. */
 export const BUNDLE_BANNER = '// quickcd handlers bundle of ';
@@ -147,7 +147,8 @@ function resolveBareImports(entry: string): Plugin {
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if ((args.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
         const spec = args.path;
-        if (spec === 'quickcd') return { path: spec, namespace: SDK_NAMESPACE };
+        if (spec === 'quickcd' || spec in SDK_MODULES)
+          return { path: spec, namespace: SDK_NAMESPACE };
         if (spec.startsWith('quickcd/') || isBuiltin(spec)) {
           return { path: spec, external: true };
         }
@@ -169,11 +170,14 @@ function resolveBareImports(entry: string): Plugin {
           ],
         };
       });
-      // `quickcd` itself: the SDK the runner provides (handlers/sdk-global.ts).
-      build.onLoad({ filter: /^quickcd$/, namespace: SDK_NAMESPACE }, async () => ({
-        contents: sdkShimSource(Object.keys(await import('../handlers/index.js'))),
-        loader: 'js',
-      }));
+      // `quickcd` and `quickcd/kdep`: the SDK the runner provides (handlers/sdk-global.ts).
+      build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async (args) => {
+        const module =
+          args.path === 'quickcd'
+            ? await import('../handlers/index.js')
+            : await SDK_MODULES[args.path]!();
+        return { contents: sdkShimSource(args.path, Object.keys(module)), loader: 'js' };
+      });
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Module hooks (Node's loader thread) that let a handlers bundle live anywhere on disk (a temp
  * file, a mounted ConfigMap):
- * - `import … from 'quickcd'` (and `quickcd/kdep`) resolves to the running quickcd's SDK;
+ * - `import … from 'quickcd'` resolves to the running quickcd's SDK (bundles made before the SDK
+ *   shim of handlers/sdk-global.ts; `quickcd/kdep` is shimmed the same way);
  * - bare imports left external by the bundler (packages quickcd itself provides) resolve from
  *   quickcd's dependencies.
  */
@@ -32,11 +33,6 @@ export async function resolve(
   nextResolve: NextResolve,
 ): Promise<Resolved> {
   if (data && specifier === 'quickcd') return { url: data.sdkUrl, shortCircuit: true };
-  // The running quickcd's chart library too, never a copy installed next to the handlers
-  // (its errors and shells must be the same classes as the SDK's).
-  if (data && specifier === 'quickcd/kdep') {
-    return { url: new URL('./kdep/index.js', data.sdkUrl).href, shortCircuit: true };
-  }
   try {
     return await nextResolve(specifier, context);
   } catch (error) {

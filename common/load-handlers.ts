@@ -13,7 +13,12 @@ import {
   type HandlersBundle,
 } from './bundle-handlers.js';
 import * as sdk from '../handlers/index.js';
-import { SDK_GLOBAL, sdkShimSource } from '../handlers/sdk-global.js';
+import {
+  SDK_GLOBAL,
+  SDK_MODULES,
+  SDK_MODULES_GLOBAL,
+  sdkShimSource,
+} from '../handlers/sdk-global.js';
 import { formatLocation, userFrames } from '../handlers/caller-location.js';
 import { createRegistry, type Registry } from '../handlers/registry.js';
 import { setCurrentRegistry } from '../handlers/on.js';
@@ -93,6 +98,7 @@ async function importBundle(
   // The bundle reads the SDK from here; the loader thread (resolution of packages quickcd
   // provides) is started only for a bundle that imports one: it costs every run start.
   (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
+  (globalThis as Record<symbol, unknown>)[SDK_MODULES_GLOBAL] = SDK_MODULES;
   if ((bundleExternals(bundle.code) ?? ['?']).length > 0) registerHooks();
   const registry = createRegistry();
   setCurrentRegistry(registry);
@@ -120,7 +126,7 @@ function registerHooks(): void {
     register(new URL('./handlers-loader-hooks.js', here), {
       data: {
         // A bundle from before the SDK shim imports `quickcd`: it gets the shim as well.
-        sdkUrl: `data:text/javascript,${encodeURIComponent(sdkShimSource(Object.keys(sdk)))}`,
+        sdkUrl: `data:text/javascript,${encodeURIComponent(sdkShimSource('quickcd', Object.keys(sdk)))}`,
         packageUrl: new URL('../../package.json', here).href,
       },
     });
