@@ -12,6 +12,7 @@ import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
+import { withFastSources } from '../../scheduler/sources/with-fast-sources.js';
 import type { Command } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
 
@@ -80,15 +81,21 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
     const types = wantedTypes(registry);
+    // Types only: the scheduler runs the filters, once per event, and logs those that throw.
+    const wanted = (event: Parameters<typeof parseBuiltinCommand>[0]) =>
+      parseBuiltinCommand(event) !== undefined || types.has(event.type);
+    const fast = withFastSources({
+      events: createGitHubPoller({ github, wanted, config, log }),
+      github,
+      store,
+      wanted,
+      repos,
+      config,
+      log,
+    });
     const scheduler = createScheduler({
       repos,
-      source: createGitHubPoller({
-        github,
-        // Types only: the scheduler runs the filters, once per event, and logs those that throw.
-        wanted: (event) => parseBuiltinCommand(event) !== undefined || types.has(event.type),
-        config,
-        log,
-      }),
+      source: fast.source,
       store,
       executor,
       leadership: adapters.leadership(),

@@ -3,7 +3,13 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { GitHubEvent } from '../../handlers/event.js';
 import type { Lane } from '../../handlers/registry.js';
-import type { EventStatus, HandlerState, LaneState, StoredEvent } from '../ports/event-store.js';
+import type {
+  EventStatus,
+  HandlerState,
+  LaneState,
+  MatchedEvent,
+  StoredEvent,
+} from '../ports/event-store.js';
 import { LABEL, MANAGED_BY, eventConfigMapName, repoLabel } from './names.js';
 
 /** Key of the event JSON (as the Events API delivered it) in `data`. */
@@ -24,6 +30,8 @@ export const ANNOTATION = {
   storedAt: 'quickcd.dev/stored-at',
   late: 'quickcd.dev/late',
   problem: 'quickcd.dev/problem',
+  matched: 'quickcd.dev/matched',
+  supersededBy: 'quickcd.dev/superseded-by',
 } as const;
 
 const STATUSES: readonly EventStatus[] = ['pending', 'running', 'handled', 'failed', 'skipped'];
@@ -119,6 +127,8 @@ export function eventToConfigMap(
   if (next !== undefined) annotations[ANNOTATION.nextRunAt] = next;
   if (last !== undefined) annotations[ANNOTATION.lastRunAt] = last;
   if (event.problem !== undefined) annotations[ANNOTATION.problem] = event.problem;
+  if (event.matched !== undefined) annotations[ANNOTATION.matched] = JSON.stringify(event.matched);
+  if (event.supersededBy !== undefined) annotations[ANNOTATION.supersededBy] = event.supersededBy;
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -187,6 +197,8 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
     );
   }
   const problem = annotations[ANNOTATION.problem];
+  const matched = annotations[ANNOTATION.matched];
+  const supersededBy = annotations[ANNOTATION.supersededBy];
   return {
     repo: annotations[ANNOTATION.repo] ?? event.repo.name,
     id: labels[LABEL.eventId] ?? event.id,
@@ -206,5 +218,16 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
       new Date(0).toISOString(),
     late: annotations[ANNOTATION.late] === 'true',
     ...(problem === undefined ? {} : { problem }),
+    ...(matched === undefined
+      ? {}
+      : {
+          matched: parseJson<MatchedEvent>(
+            cm,
+            `annotation ${ANNOTATION.matched}`,
+            matched,
+            {} as MatchedEvent,
+          ),
+        }),
+    ...(supersededBy === undefined ? {} : { supersededBy }),
   };
 }
