@@ -82,9 +82,16 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
     }
     fastDueAt.set(repo, at + interval());
     const out: GitHubEvent[] = [];
+    let info: RepoInfo;
     try {
-      const info = await repoInfo(repo, signal);
-      for (const watcher of watchers) {
+      info = await repoInfo(repo, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      log.warn({ repo, err: errorMessage(error) }, 'fast sources cannot read the repository');
+      return out;
+    }
+    for (const watcher of watchers) {
+      try {
         for (const draft of await watcher.poll(info, signal)) {
           const id = syntheticEventId(
             draft.changedAt,
@@ -101,13 +108,14 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
             source: watcher.name,
           });
         }
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Its state did not move: the next poll asks again, and the Events API is the record.
+        log.warn(
+          { repo, watcher: watcher.name, err: errorMessage(error) },
+          'a fast source failed; the Events API still delivers everything',
+        );
       }
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      log.warn(
-        { repo, err: errorMessage(error) },
-        'a fast source failed; the Events API still delivers everything',
-      );
     }
     return out;
   }

@@ -6,6 +6,8 @@ import type { EventSource } from '../ports/event-source.js';
 import type { EventStore } from '../ports/event-store.js';
 import { createBudget, type Budget } from './budget.js';
 import { createFastSources, type FastSources } from './create-fast-sources.js';
+import { createCommentWatcher } from './comment-watcher.js';
+import { createPullRequestWatcher } from './pull-request-watcher.js';
 import { createRefWatcher } from './ref-watcher.js';
 import type { Watcher } from './watcher.js';
 
@@ -42,6 +44,8 @@ export function withFastSources(options: {
   });
   const watchers = options.watchers?.(budget) ?? [
     createRefWatcher({ github: options.github, budget, now }),
+    createPullRequestWatcher({ github: options.github, budget, now }),
+    createCommentWatcher({ github: options.github, budget }),
   ];
   const fast = createFastSources({
     events: options.events,

@@ -22,6 +22,16 @@ on('PushEvent', async (payload, ctx) => {
   appendFileSync(dir + '/runs.txt', [ctx.event.source, payload.ref, payload.head].join(' ') + '\\n');
   while (existsSync(dir + '/hold')) await wait();
 }, { name: 'deploy' });
+const note = (line) => appendFileSync(dir + '/others.txt', line + '\\n');
+on('PullRequestEvent', async (payload, ctx) => {
+  note([ctx.event.source, 'pr', payload.number, payload.action, payload.pull_request.head.sha].join(' '));
+}, { name: 'review' });
+on('IssueCommentEvent', async (payload, ctx) => {
+  note([ctx.event.source, 'issue-comment', payload.issue.number, payload.comment.body].join(' '));
+}, { name: 'chat', blocking: false });
+on('CommitCommentEvent', async (payload, ctx) => {
+  note([ctx.event.source, 'commit-comment', payload.comment.body].join(' '));
+}, { name: 'commit-chat', blocking: false });
 `;
 
 const REPO = 'acme/fast';
@@ -74,6 +84,10 @@ function start(extra: Record<string, string> = {}): SchedulerProcess {
 const runs = () =>
   existsSync(join(dir, 'runs.txt'))
     ? readFileSync(join(dir, 'runs.txt'), 'utf8').split('\n').filter(Boolean)
+    : [];
+const others = () =>
+  existsSync(join(dir, 'others.txt'))
+    ? readFileSync(join(dir, 'others.txt'), 'utf8').split('\n').filter(Boolean).sort()
     : [];
 const stored = (): Promise<StoredEvent[]> =>
   createFileStore({ stateDir: join(dir, 'state'), create: false }).listEvents({ repo: REPO });
@@ -189,5 +203,46 @@ describe('fast sources', { timeout: 120_000 }, () => {
       30_000,
     );
     expect(runs()).toHaveLength(3);
+  });
+
+  it('pull request and comment watchers: each change runs once, the real events are recorded', async () => {
+    // Made before the scheduler started, and still inside the Events API's lag then.
+    await github.addCommitComment(REPO, sha(9), 'old');
+    const s = start();
+    await ready(s);
+    const pr = github.openPullRequest(REPO, { head: sha(6) });
+    await github.addIssueComment(REPO, pr.number, '/quickcd help me');
+    await github.addCommitComment(REPO, sha(9), 'nice commit');
+    await eventually(() => others().length === 3, 'opened and the comments ran', 30_000);
+    github.advanceClock(1000);
+    github.changePullRequest(REPO, pr.number, { head: sha(7) });
+    await eventually(() => others().length === 4, 'synchronize ran', 30_000);
+    github.advanceClock(1000);
+    github.changePullRequest(REPO, pr.number, { action: 'merged' });
+    await eventually(() => others().length === 5, 'closed ran', 30_000);
+    expect(others()).toEqual([
+      'comments commit-comment nice commit',
+      `comments issue-comment ${pr.number} /quickcd help me`,
+      `pulls pr ${pr.number} closed ${sha(7)}`,
+      `pulls pr ${pr.number} opened ${sha(6)}`,
+      `pulls pr ${pr.number} synchronize ${sha(7)}`,
+    ]);
+    github.advanceClock(LAG_MS);
+    await eventually(
+      async () => {
+        const all = await stored();
+        const synthesised = all.filter((e) => e.event.source !== 'events-api');
+        return (
+          all.length === 6 &&
+          synthesised.length === 5 &&
+          synthesised.every((e) => e.matched?.source === 'events-api')
+        );
+      },
+      'every real event matched to its synthesised one',
+      30_000,
+    );
+    // The old comment no watcher saw comes from the Events API, the record: nothing missed.
+    await eventually(() => others().length === 6, 'the old comment ran', 30_000);
+    expect(others()).toContain('events-api commit-comment old');
   });
 });

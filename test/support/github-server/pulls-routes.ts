@@ -52,7 +52,8 @@ const SORTS = ['created', 'updated', 'popularity', 'long-running'];
 
 /**
  * `GET /repos/{o}/{r}/pulls` (`state` open|closed|all, default open; `sort` created (default)
- * or updated; `direction` desc by default, paginated) and `GET /repos/{o}/{r}/pulls/{n}`.
+ * or updated; `direction` desc by default, paginated), `GET /repos/{o}/{r}/pulls/{n}` and
+ * `GET /repos/{o}/{r}/issues/{n}` (with `pull_request` for a pull request).
  */
 export const pullsRoutes: Route[] = [
   {
@@ -76,6 +77,35 @@ export const pullsRoutes: Route[] = [
         .map((p) => pullObject(state, repo, p));
       const page = paginate(pulls, { url });
       return page.ok ? { status: 200, body: page.items, headers: page.headers } : page.response;
+    },
+  },
+  {
+    // Every issue number exists; one that is a pull request says so, as GitHub does.
+    method: 'GET',
+    pattern: '/repos/:owner/:repo/issues/:number',
+    access: 'public',
+    handler: ({ state, params }) => {
+      const repo = findRepo(state, `${params.owner}/${params.repo}`);
+      const number = Number(params.number);
+      if (!repo || !Number.isSafeInteger(number) || number < 1) return notFound();
+      const pr = repo.pulls.get(number);
+      const html = `${repoHtmlUrl(state, repo)}/${pr ? 'pull' : 'issues'}/${number}`;
+      return {
+        status: 200,
+        body: {
+          url: `${repoApiUrl(state, repo)}/issues/${number}`,
+          html_url: html,
+          number,
+          title: pr?.title ?? `Issue #${number}`,
+          state: pr?.state ?? 'open',
+          user: makeUser(state, pr?.login ?? repo.owner),
+          ...(pr
+            ? {
+                pull_request: { url: `${repoApiUrl(state, repo)}/pulls/${number}`, html_url: html },
+              }
+            : {}),
+        },
+      };
     },
   },
   {

@@ -45,9 +45,10 @@ export interface StartGitHubServerOptions {
 const ROUTES = [
   ...eventsRoutes,
   ...refsRoutes,
-  ...pullsRoutes,
   ...commitCommentsRoutes,
   ...issueCommentsRoutes,
+  // After the issue comments: `issues/comments` is not issue number "comments".
+  ...pullsRoutes,
   ...statusesRoutes,
   ...commitsRoutes,
   ...repoRoutes,
