@@ -58,6 +58,8 @@ export interface Scheduler {
   run(signal: AbortSignal): Promise<'stopped' | 'leadership lost'>;
   /** Not ready, and why: repositories the credentials cannot read (`github:<repo>`). */
   readonly readiness: Readiness;
+  /** Polls `repo` at once (a webhook nudge to the fast sources). */
+  nudge(repo: string): void;
 }
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
@@ -268,6 +270,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   return {
     readiness,
+
+    nudge(repo) {
+      if (!nextPollAt.has(repo)) return;
+      nextPollAt.set(repo, 0);
+      wake();
+    },
 
     async run(signal) {
       // At start, leading or standing by: bad credentials are reported at once.

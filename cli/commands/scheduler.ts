@@ -12,6 +12,7 @@ import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
+import { createWebhookRoute } from '../../scheduler/http/webhook-route.js';
 import { withFastSources } from '../../scheduler/sources/with-fast-sources.js';
 import type { Command } from '../command.js';
 import { createAdapters } from '../create-adapters.js';
@@ -137,6 +138,20 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         ]),
     });
 
+    // POST /webhook: to be mounted on the scheduler's HTTP port (QUICKCD_HTTP_PORT, issue 13).
+    const webhook =
+      config.webhookSecret && fast.fast
+        ? createWebhookRoute({
+            secret: config.webhookSecret,
+            repos,
+            nudge: (repo) => {
+              fast.fast?.nudge(repo);
+              scheduler.nudge(repo);
+            },
+            log,
+          })
+        : undefined;
+    if (webhook) log.info({ path: webhook.path }, 'webhook nudge configured');
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       // A second signal (impatient Ctrl-C, kubelet repeating itself) changes nothing.

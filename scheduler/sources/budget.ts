@@ -32,6 +32,8 @@ export interface Budget {
  * remaining primary limit falls under the reserve the watchers wait for `X-RateLimit-Reset`
  * (the Events API poller goes on: it is the record). `Retry-After` is obeyed.
  */
+const PLANNED = 0.8;
+
 export function createBudget(options: BudgetOptions): Budget {
   const { now, log } = options;
   const reserve = options.reserveFraction ?? 0.2;
@@ -77,7 +79,8 @@ export function createBudget(options: BudgetOptions): Budget {
       return sent.length + requests <= options.perMinute;
     },
     intervalSeconds(repos, perCycle) {
-      const needed = (repos * perCycle * 60) / options.perMinute;
+      // Planned at 80% of the budget: the rest absorbs baselines, pages and issue reads.
+      const needed = (repos * perCycle * 60) / (options.perMinute * PLANNED);
       const next = Math.max(options.intervalSeconds, Math.ceil(needed));
       if (next !== effective) {
         log.info(
