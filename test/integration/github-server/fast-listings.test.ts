@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubServer, type GitHubTestServer } from '../../support/github-server/index.js';
-import { failure, octokitFor } from './helpers.js';
+import { call, failure, octokitFor } from './helpers.js';
 
 const sha = (n: number) => n.toString(16).padStart(40, 'a');
 
@@ -172,5 +172,48 @@ describe('GitHub test server: refs, pull requests, comment listings, Events API 
     } finally {
       server.setEventsLatency(0);
     }
+  });
+
+  it('can be driven through admin endpoints: pushes, refs, pull requests, latency, clock', async () => {
+    const full = fresh();
+    expect(
+      (await call(server, 'POST', '/_admin/events-latency', { body: { ms: 60_000 } })).status,
+    ).toBe(200);
+    const pushed = await call(server, 'POST', `/_admin/repos/${full}/git/refs`, {
+      body: { ref: 'refs/heads/main', head: sha(1) },
+    });
+    expect(pushed.status).toBe(201);
+    expect((pushed.json as { type: string }[]).map((e) => e.type)).toEqual([
+      'CreateEvent',
+      'PushEvent',
+    ]);
+    expect(server.refs(full)).toEqual({ 'refs/heads/main': sha(1) });
+    const opened = await call(server, 'POST', `/_admin/repos/${full}/pulls`, {
+      body: { head: sha(2) },
+    });
+    expect(opened.json).toMatchObject({ number: 1, state: 'open' });
+    const merged = await call(server, 'PATCH', `/_admin/repos/${full}/pulls/1`, {
+      body: { action: 'merged' },
+    });
+    expect(merged.json).toMatchObject({ state: 'closed', merged: true });
+    const refused = await call(server, 'PATCH', `/_admin/repos/${full}/pulls/1`, {
+      body: { action: 'x' },
+    });
+    expect(refused.status).toBe(422);
+    expect((await call(server, 'DELETE', `/_admin/repos/${full}/git/refs/heads/main`)).status).toBe(
+      204,
+    );
+    const [owner = '', repo = ''] = full.split('/');
+    expect((await octokitFor(server).activity.listRepoEvents({ owner, repo })).data).toEqual([]);
+    await call(server, 'POST', '/_admin/clock', { body: { advanceMs: 60_000 } });
+    const listed = await octokitFor(server).activity.listRepoEvents({ owner, repo });
+    expect(listed.data.map((e) => e.type)).toEqual([
+      'DeleteEvent',
+      'PullRequestEvent',
+      'PullRequestEvent',
+      'PushEvent',
+      'CreateEvent',
+    ]);
+    server.setEventsLatency(0);
   });
 });

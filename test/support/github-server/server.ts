@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addEvent } from './add-event.js';
+import { adminFastRoutes } from './admin-fast-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { appRoutes } from './app-routes.js';
 import { commitCommentsRoutes } from './commit-comments-routes.js';
@@ -83,7 +84,7 @@ export async function startGitHubServer(
       const timer = setTimeout(done, ms);
       sleeping.add(done);
     });
-  const router = createRouter([...ROUTES, ...adminRoutes(faults)]);
+  const router = createRouter([...ROUTES, ...adminRoutes(faults), ...adminFastRoutes]);
   const deps = { state, router, faults, requests, sleep };
   const server = createServer((req, res) => {
     handleRequest(deps, req, res).catch((error: unknown) => {
