@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `quickcd` command. Built code lives in dist/ (`npm ci` builds it; `npm run build` again after edits).
-import { main } from '../dist/cli/main.js';
+// The `quickcd` command. Built code lives in dist/bundle/ (`npm ci` builds it; `npm run build` again after edits).
+import { main } from '../dist/bundle/quickcd.js';
 
 const code = await main(process.argv.slice(2));
 // A command is done when main resolves: timers, sockets or promises a handler left behind must

@@ -15,7 +15,6 @@ export interface CommandInput extends CommandIO {
 /** One `quickcd <name>` subcommand. `run` resolves with the exit status. */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly positionals?: boolean;

@@ -17,6 +17,15 @@ import {
   type PublishedHandlers,
 } from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
+import {
+  createKubeEventRecorder,
+  type KubeEventRecorder,
+} from '../scheduler/kubernetes/record-kube-event.js';
+import type { Clock } from '../scheduler/clock.js';
+import {
+  createHistoryKeeper,
+  type HistoryKeeper,
+} from '../scheduler/kubernetes/create-history-keeper.js';
 import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
@@ -119,6 +128,32 @@ export function createAdapters(
         scheduler: config.leaseName,
         current: published.name,
         log,
+      });
+    },
+
+    /** The handlers ConfigMap the Jobs mount now (the Kubernetes executor, after executor()). */
+    handlersConfigMap(): string | undefined {
+      return published?.name;
+    },
+
+    /** Each run's result and output tail kept with its event (the Job executor only). */
+    history(clock: Clock, redact: (text: string) => string): HistoryKeeper | undefined {
+      if (config.executor !== 'kubernetes' || config.store !== 'kubernetes') return undefined;
+      const { kubeConfig, namespace } = kube();
+      return createHistoryKeeper({ kubeConfig, namespace, log, clock, redact });
+    },
+
+    /** Kubernetes Events on the event ConfigMaps (the ConfigMap store only). */
+    kubeEvents(clock: Clock, redact: (text: string) => string): KubeEventRecorder | undefined {
+      if (config.store !== 'kubernetes') return undefined;
+      const { kubeConfig, namespace } = kube();
+      return createKubeEventRecorder({
+        kubeConfig,
+        namespace,
+        identity: config.identity,
+        log,
+        clock,
+        redact,
       });
     },
   };

@@ -1,8 +1,5 @@
-import { loadConfig } from '../common/config.js';
 import { isQuickcdError } from '../common/errors.js';
-import { createRedactor, type Redact } from '../common/redact.js';
-import { redactError } from '../common/redact-error.js';
-import { runnerSecrets } from '../runner/runner-secrets.js';
+import type { Redact } from '../common/redact.js';
 import type { Command, CommandIO } from './command.js';
 import { commands } from './commands/index.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -34,19 +31,20 @@ export async function main(
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
-    const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
-    io.stdout(command ? commandHelp(command) : overview());
+    const entry = topic === undefined ? undefined : commands.find((c) => c.name === topic);
+    io.stdout(entry ? commandHelp(await entry.load()) : overview());
     return name === undefined ? EXIT_BAD_INPUT : 0;
   }
   if (name === '--version' || name === '-v') {
     io.stdout(`${await version()}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`quickcd: unknown command "${name}"\n\n${overview()}`);
     return EXIT_BAD_INPUT;
   }
+  const command = await entry.load();
   try {
     const { flags, positionals } = parseCommandArgs(command, rest);
     if (flags.help === true) {
@@ -56,11 +54,18 @@ export async function main(
     return await command.run({ ...io, flags, positionals });
   } catch (error) {
     // Last words are redacted too: the credentials of any URL, and every secret configured.
-    return report(redactError(error, lastWordsRedactor(io.env)), command, io);
+    const { redactError } = await import('../common/redact-error.js');
+    return report(redactError(error, await lastWordsRedactor(io.env)), command, io);
   }
 }
 
-function lastWordsRedactor(env: CommandIO['env']): Redact {
+/** Loaded on the error path only: configuration and redaction are not needed to start. */
+async function lastWordsRedactor(env: CommandIO['env']): Promise<Redact> {
+  const [{ loadConfig }, { createRedactor }, { runnerSecrets }] = await Promise.all([
+    import('../common/config.js'),
+    import('../common/redact.js'),
+    import('../runner/runner-secrets.js'),
+  ]);
   try {
     return createRedactor(runnerSecrets(loadConfig(env), env));
   } catch {

@@ -4,9 +4,12 @@ import { basename, dirname, extname, isAbsolute, resolve as resolvePath } from '
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 import { QuickcdError, errorMessage } from './errors.js';
+import { SDK_MODULES, sdkShimSource } from '../handlers/sdk-global.js';
 
 /** First line of every bundle: how the runner tells a bundle from a source file. */
 export const BUNDLE_BANNER = '// quickcd handlers bundle of ';
+
+const SDK_NAMESPACE = 'quickcd-sdk';
 
 /** quickcd's own package directory: bare imports it provides stay external. */
 const QUICKCD_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,7 +39,7 @@ export interface HandlersBundle {
  */
 export async function bundleHandlers(file: string): Promise<HandlersBundle> {
   const entry = resolvePath(file);
-  const { build } = await import('esbuild');
+  const { build, stop } = await import('esbuild');
   const outfile = resolvePath(dirname(entry), `${basename(entry, extname(entry))}.bundle.mjs`);
   let result;
   try {
@@ -68,6 +71,10 @@ export async function bundleHandlers(file: string): Promise<HandlersBundle> {
     });
   } catch (error) {
     throw bundleError(entry, error);
+  } finally {
+    // esbuild's service process would otherwise live on: in a runner, among the processes the
+    // handlers left running.
+    await stop();
   }
   const { outputFiles, metafile } = result;
   const js = outputFiles.find((f) => f.path.endsWith('.mjs'))?.text ?? '';
@@ -78,7 +85,17 @@ export async function bundleHandlers(file: string): Promise<HandlersBundle> {
   map.sources = (map.sources ?? []).map(
     (s) => pathToFileURL(resolvePath(dirname(outfile), s)).href,
   );
-  const code = `${js.replace(/\/\/# sourceMappingURL=\S*\s*$/, '')}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
+  // What the bundle still imports at run time, besides Node's built-ins and the SDK: the
+  // runner resolves these from quickcd's own dependencies (a loader it starts only then).
+  const externals = [
+    ...new Set(
+      Object.values(metafile.outputs)
+        .flatMap((o) => o.imports)
+        .filter((i) => i.external && !isBuiltin(i.path))
+        .map((i) => i.path),
+    ),
+  ].sort();
+  const code = `${js.replace(/\/\/# sourceMappingURL=\S*\s*$/, '')}${EXTERNALS_LINE}${JSON.stringify(externals)}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
   return {
     entry,
     code,
@@ -94,6 +111,24 @@ export async function bundleHandlers(file: string): Promise<HandlersBundle> {
   };
 }
 
+const EXTERNALS_LINE = '// quickcd bundle externals: ';
+
+/**
+ * The packages a bundle imports at run time from quickcd's dependencies (`@octokit/rest`,
+ * `zod`, `quickcd/…`); unknown (a bundle without the line) counts as some.
+ */
+export function bundleExternals(code: string): readonly string[] | undefined {
+  const at = code.lastIndexOf(`\n${EXTERNALS_LINE}`);
+  if (at < 0) return undefined;
+  const line = code.slice(at + 1 + EXTERNALS_LINE.length, code.indexOf('\n', at + 1));
+  try {
+    const list: unknown = JSON.parse(line);
+    return Array.isArray(list) ? list.map(String) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `code` is a bundle made by {@link bundleHandlers}; its entry file if so. */
 export function bundleEntry(code: string): string | undefined {
   if (!code.startsWith(BUNDLE_BANNER)) return undefined;
@@ -101,7 +136,7 @@ export function bundleEntry(code: string): string | undefined {
 }
 
 /**
- * `quickcd` is the running quickcd's SDK: external. Other bare imports are bundled when they
+ * `quickcd` is the running quickcd's SDK, read from a global ({@link sdkShimSource}). Other bare imports are bundled when they
  * resolve from the handlers file's directory (packages installed next to it); those only
  * quickcd provides (`@octokit/rest`, `zod`…) stay external, resolved at run time from quickcd.
  */
@@ -112,7 +147,9 @@ function resolveBareImports(entry: string): Plugin {
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if ((args.pluginData as { inner?: boolean } | undefined)?.inner) return undefined;
         const spec = args.path;
-        if (spec === 'quickcd' || spec.startsWith('quickcd/') || isBuiltin(spec)) {
+        if (spec === 'quickcd' || spec in SDK_MODULES)
+          return { path: spec, namespace: SDK_NAMESPACE };
+        if (spec.startsWith('quickcd/') || isBuiltin(spec)) {
           return { path: spec, external: true };
         }
         if (/^[a-z][a-z0-9+.-]*:/i.test(spec) || isAbsolute(spec)) return undefined;
@@ -132,6 +169,14 @@ function resolveBareImports(entry: string): Plugin {
             },
           ],
         };
+      });
+      // `quickcd` and `quickcd/kdep`: the SDK the runner provides (handlers/sdk-global.ts).
+      build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async (args) => {
+        const module =
+          args.path === 'quickcd'
+            ? await import('../handlers/index.js')
+            : await SDK_MODULES[args.path]!();
+        return { contents: sdkShimSource(args.path, Object.keys(module)), loader: 'js' };
       });
     },
   };

@@ -165,6 +165,17 @@ export const settings = {
     describe: 'log level (quickcd run: warn)',
     legacy: 'CD_DEBUG=true (debug)',
   },
+  httpPort: {
+    env: ['QUICKCD_HTTP_PORT'],
+    flag: 'http-port',
+    schema: z.coerce
+      .number({ error: 'expected a port number' })
+      .int('expected a port number')
+      .min(0, 'expected a port number from 0 to 65535')
+      .max(65_535, 'expected a port number from 0 to 65535')
+      .default(8080),
+    describe: 'port of /healthz, /readyz and /metrics (0: no HTTP server)',
+  },
   logFormat: {
     env: ['QUICKCD_LOG_FORMAT'],
     schema: z.enum(['text', 'json']).default('text'),
@@ -193,6 +204,12 @@ export const settings = {
     flag: 'handlers',
     schema: z.string().min(1).optional(),
     describe: 'handlers file (.ts, .mts, .js or .mjs)',
+  },
+  handlersCheckInterval: {
+    env: ['QUICKCD_HANDLERS_CHECK_INTERVAL'],
+    schema: seconds(0).default(10),
+    describe:
+      'seconds between checks of the handlers file for changes (reloaded for new runs; 0: never)',
   },
   kubeconfig: {
     env: ['KUBECONFIG'],

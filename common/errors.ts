@@ -21,7 +21,12 @@ export type QuickcdErrorCode =
   | 'GITHUB_FAILED'
   | 'GITHUB_ACCESS_DENIED'
   | 'USAGE'
-  | 'ARGS_INVALID';
+  | 'ARGS_INVALID'
+  | 'KDEP_CHART_INVALID'
+  | 'KDEP_MERGE_CONFLICT'
+  | 'KDEP_SECRET_UNAVAILABLE'
+  | 'KDEP_OPTIONS_INVALID'
+  | 'KDEP_DEPLOY_FAILED';
 
 export interface QuickcdErrorContext {
   readonly [key: string]: unknown;

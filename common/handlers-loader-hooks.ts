@@ -1,7 +1,8 @@
 /**
  * Module hooks (Node's loader thread) that let a handlers bundle live anywhere on disk (a temp
  * file, a mounted ConfigMap):
- * - `import … from 'quickcd'` resolves to the running quickcd's SDK;
+ * - `import … from 'quickcd'` resolves to the running quickcd's SDK (bundles made before the SDK
+ *   shim of handlers/sdk-global.ts; `quickcd/kdep` is shimmed the same way);
  * - bare imports left external by the bundler (packages quickcd itself provides) resolve from
  *   quickcd's dependencies.
  */

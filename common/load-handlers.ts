@@ -6,7 +6,19 @@ import { extname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { QuickcdError, errorMessage } from './errors.js';
-import { bundleEntry, bundleHandlers, type HandlersBundle } from './bundle-handlers.js';
+import {
+  bundleEntry,
+  bundleExternals,
+  bundleHandlers,
+  type HandlersBundle,
+} from './bundle-handlers.js';
+import * as sdk from '../handlers/index.js';
+import {
+  SDK_GLOBAL,
+  SDK_MODULES,
+  SDK_MODULES_GLOBAL,
+  sdkShimSource,
+} from '../handlers/sdk-global.js';
 import { formatLocation, userFrames } from '../handlers/caller-location.js';
 import { createRegistry, type Registry } from '../handlers/registry.js';
 import { setCurrentRegistry } from '../handlers/on.js';
@@ -33,7 +45,20 @@ export async function loadHandlers(file: string): Promise<Registry> {
   return (await loadHandlersFile(file)).registry;
 }
 
-export async function loadHandlersFile(file: string): Promise<LoadedHandlers> {
+export interface LoadOptions {
+  /**
+   * `keep` (default): source maps stay on, so the handlers' stack traces and command errors
+   * point at the user's .ts lines when they run. `while-loading`: only load errors need them
+   * (the scheduler, which never runs a handler): Node otherwise parses and keeps the source map
+   * of every module loaded from then on.
+   */
+  readonly sourceMaps?: 'keep' | 'while-loading';
+}
+
+export async function loadHandlersFile(
+  file: string,
+  options: LoadOptions = {},
+): Promise<LoadedHandlers> {
   const path = resolvePath(file);
   const ext = extname(path);
   if (!EXTENSIONS.has(ext)) {
@@ -56,17 +81,25 @@ export async function loadHandlersFile(file: string): Promise<LoadedHandlers> {
           hash: createHash('sha256').update(text).digest('hex'),
           fileName: path.slice(path.lastIndexOf('/') + 1),
         };
-  const registry = await importBundle(bundle, entry === undefined ? undefined : path);
-  return { registry, bundle };
+  const mapsWere = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(true);
+  try {
+    const registry = await importBundle(bundle, entry === undefined ? undefined : path);
+    return { registry, bundle };
+  } finally {
+    if (options.sourceMaps === 'while-loading') process.setSourceMapsEnabled(mapsWere);
+  }
 }
 
 async function importBundle(
   bundle: HandlersBundle,
   existing: string | undefined,
 ): Promise<Registry> {
-  registerHooks();
-  // Stack traces, load errors and command errors then point at the user's .ts lines.
-  process.setSourceMapsEnabled(true);
+  // The bundle reads the SDK from here; the loader thread (resolution of packages quickcd
+  // provides) is started only for a bundle that imports one: it costs every run start.
+  (globalThis as Record<symbol, unknown>)[SDK_GLOBAL] = sdk;
+  (globalThis as Record<symbol, unknown>)[SDK_MODULES_GLOBAL] = SDK_MODULES;
+  if ((bundleExternals(bundle.code) ?? ['?']).length > 0) registerHooks();
   const registry = createRegistry();
   setCurrentRegistry(registry);
   const dir = existing ? undefined : await mkdtemp(join(tmpdir(), 'quickcd-handlers-'));
@@ -92,7 +125,8 @@ function registerHooks(): void {
     const here = import.meta.url;
     register(new URL('./handlers-loader-hooks.js', here), {
       data: {
-        sdkUrl: new URL('../handlers/index.js', here).href,
+        // A bundle from before the SDK shim imports `quickcd`: it gets the shim as well.
+        sdkUrl: `data:text/javascript,${encodeURIComponent(sdkShimSource('quickcd', Object.keys(sdk)))}`,
         packageUrl: new URL('../../package.json', here).href,
       },
     });

@@ -22,24 +22,7 @@ export const runResultSchema = z.object({
 export type HandlerResult = z.infer<typeof handlerResultSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 
-/** Kubernetes keeps at most 4096 bytes of a termination message. */
-export const RESULT_LIMIT_BYTES = 4096;
-
-/** Compact JSON that fits the limit: error messages are shortened until it does. */
-export function encodeRunResult(result: RunResult, limit = RESULT_LIMIT_BYTES): string {
-  let maxError = 1000;
-  for (;;) {
-    const text = JSON.stringify({
-      ...result,
-      results: result.results.map((r) =>
-        r.error === undefined ? r : { ...r, error: shorten(r.error, maxError) },
-      ),
-      filterErrors: result.filterErrors.map((f) => ({ ...f, error: shorten(f.error, maxError) })),
-    });
-    if (Buffer.byteLength(text) <= limit || maxError <= 20) return text;
-    maxError = Math.floor(maxError / 2);
-  }
-}
+export { RESULT_LIMIT_BYTES, encodeRunResult } from './encode-run-result.js';
 
 export function parseRunResult(text: string): RunResult | undefined {
   try {
@@ -48,8 +31,4 @@ export function parseRunResult(text: string): RunResult | undefined {
   } catch {
     return undefined;
   }
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

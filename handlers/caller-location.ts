@@ -1,8 +1,10 @@
 import { fileURLToPath } from 'node:url';
 
-/** Where quickcd's own code lives (dist/ when built): frames there are not the user's. */
+/** Where quickcd's own code lives (dist/ when built; the command runs dist/bundle/): not the user's. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const INTERNAL = ['handlers/', 'runner/', 'common/', 'cli/', 'scheduler/'].map((d) => ROOT + d);
+const INTERNAL = ['bundle/', 'handlers/', 'runner/', 'common/', 'cli/', 'scheduler/'].map(
+  (d) => ROOT + d,
+);
 
 export interface SourceLocation {
   readonly file: string;

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { encodeRunResult, type HandlerResult } from '../common/run-result.js';
+import { encodeRunResult } from '../common/encode-run-result.js';
+import type { HandlerResult } from '../common/run-result.js';
 import type { Lane } from '../handlers/registry.js';
 import { killLeftoverProcesses, markRun } from './kill-leftover-processes.js';
+import { SUPERVISED_ENV } from './supervised-env.js';
 
-/** Set in the supervised runner's environment. */
-export const SUPERVISED_ENV = 'QUICKCD_RUNNER_SUPERVISED';
 /** How long a stuck runner gets after its handler's timeout, or after SIGTERM. */
 export const STOP_GRACE_MS = 5000;
 

@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.js';
 import type { BuiltinCommand } from './builtin-command.js';
 import { retryEvent, skipEvent } from './operator-actions.js';
 import type { EventStore } from './ports/event-store.js';
+import type { SchedulerObserver } from './scheduler-observer.js';
 
 /** Errors that are answers (the command was understood and refused), not failures. */
 const REFUSALS: ReadonlySet<QuickcdErrorCode> = new Set(['USAGE', 'EVENT_NOT_FOUND', 'LANE_ORDER']);
@@ -21,7 +22,14 @@ export type Respond = (
 export async function applyBuiltinCommand(
   command: BuiltinCommand,
   repo: string,
-  deps: { store: EventStore; now: Date; log: Logger; clusterId: string; respond?: Respond },
+  deps: {
+    store: EventStore;
+    now: Date;
+    log: Logger;
+    clusterId: string;
+    respond?: Respond;
+    observer?: SchedulerObserver;
+  },
 ): Promise<void> {
   const log = deps.log.child({
     repo,
@@ -37,6 +45,7 @@ export async function applyBuiltinCommand(
   try {
     if (command.name === 'skip') {
       const event = await skipEvent(deps.store, command.eventId, repo);
+      deps.observer?.skipped?.({ repo, eventId: event.id, by: command.login });
       answer = `event ${event.id} (${event.type}) is skipped; the events after it go on.`;
     } else {
       const { event, ranAfter } = await retryEvent(deps.store, command.eventId, deps.now, {

@@ -16,6 +16,8 @@ import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';
 import type { Executor } from './ports/executor.js';
 import type { Leadership } from './ports/leadership.js';
+import type { Liveness } from './liveness.js';
+import type { SchedulerObserver } from './scheduler-observer.js';
 
 export interface SchedulerOptions {
   /** `owner/name` of each repository to poll. */
@@ -51,6 +53,10 @@ export interface SchedulerOptions {
   readonly checkAccess?: CheckAccess;
   /** Where not-ready reasons go; default a fresh one (see {@link Scheduler.readiness}). */
   readonly readiness?: Readiness;
+  /** Beaten after every pass of the loop while leading (`/healthz`). */
+  readonly liveness?: Liveness;
+  /** Metrics and Kubernetes Events: told about polls, launches, outcomes, holds, retries. */
+  readonly observer?: SchedulerObserver;
 }
 
 export interface Scheduler {
@@ -77,6 +83,7 @@ const RESYNC_MS = 5 * 60_000;
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
   const readiness = options.readiness ?? createReadiness();
+  const observer = options.observer ?? {};
   const access = createAccessGate({
     checkAccess: options.checkAccess,
     readiness,
@@ -105,6 +112,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     log,
     clock,
     onSettled: wake,
+    observer,
   });
   const nextPollAt = new Map<string, number>(repos.map((r) => [r, 0]));
   const failures = new Map<string, number>();
@@ -115,6 +123,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   async function poll(repo: string, signal: AbortSignal): Promise<void> {
     const rlog = log.child({ repo });
     if (!(await gate(repo, signal))) return;
+    const startedAt = clock.now().getTime();
+    const seconds = () => (clock.now().getTime() - startedAt) / 1000;
     try {
       const cursor = cursors.has(repo) ? cursors.get(repo) : await store.getCursor(repo);
       const result = await source.poll(repo, cursor, signal);
@@ -180,6 +190,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           now: clock.now(),
           log,
           clusterId: options.clusterId ?? 'quickcd',
+          observer,
           ...(options.respond ? { respond: options.respond } : {}),
         });
       }
@@ -197,12 +208,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       failures.delete(repo);
       access.granted(repo);
       nextPollAt.set(repo, clock.now().getTime() + result.nextPollSeconds * 1000);
+      observer.polled?.({ repo, fetched: result.events.length, stored, seconds: seconds() });
       rlog.info(
         { fetched: result.events.length, stored, nextPollSeconds: result.nextPollSeconds },
         'polled',
       );
     } catch (error) {
       if (signal.aborted) return;
+      observer.polled?.({
+        repo,
+        fetched: 0,
+        stored: 0,
+        seconds: seconds(),
+        error: errorMessage(error),
+      });
       const refused = classifyGitHubFailure(repo, error);
       if (options.checkAccess && refused.kind !== 'transient') {
         nextPollAt.set(repo, clock.now().getTime() + access.denied(refused));
@@ -240,11 +259,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         try {
           retryAt = await dispatcher.dispatch(signal);
           dispatchFailures = 0;
+          readiness.clear('store');
         } catch (error) {
           dispatchFailures++;
           dirty = true;
           retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
           log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+          readiness.set('store', `reading the stored events failed: ${errorMessage(error)}`);
         }
       }
       if (options.prune && now >= nextPruneAt) {
@@ -253,6 +274,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           log.warn({ err: errorMessage(error) }, 'pruning old events failed');
         });
       }
+      options.liveness?.beat();
+      observer.passCompleted?.();
       const until = Math.min(
         ...nextPollAt.values(),
         retryAt ?? Infinity,
@@ -278,6 +301,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     },
 
     async run(signal) {
+      // Ready once the repositories were checked and it leads or stands by.
+      readiness.set('scheduler', 'starting: checking access to the repositories');
       // At start, leading or standing by: bad credentials are reported at once.
       if (options.checkAccess) {
         for (const repo of repos) {
@@ -289,6 +314,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           return 'stopped';
         }
       }
+      readiness.clear('scheduler');
       log.info({ repos }, 'waiting for leadership');
       let lost: AbortSignal;
       try {
@@ -304,9 +330,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const stop = AbortSignal.any([signal, lost]);
       log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
       const unsubscribe = store.subscribe?.(wake);
+      options.liveness?.leading(true);
       try {
         await loop(stop);
       } finally {
+        options.liveness?.leading(false);
         unsubscribe?.();
         // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
         await Promise.race([

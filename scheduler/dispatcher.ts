@@ -13,6 +13,7 @@ import {
 } from './event-state.js';
 import type { EventStore, StoredEvent } from './ports/event-store.js';
 import type { Executor, LaunchSpec, RunOutcome } from './ports/executor.js';
+import type { SchedulerObserver } from './scheduler-observer.js';
 
 export interface DispatcherOptions {
   readonly store: EventStore;
@@ -26,6 +27,8 @@ export interface DispatcherOptions {
   readonly clock: Clock;
   /** Called when a run has been recorded: time for another pass. */
   readonly onSettled: () => void;
+  /** Told at launch, recorded outcome, retry scheduled, lane held, end of a pass. */
+  readonly observer?: SchedulerObserver;
 }
 
 export interface Dispatcher {
@@ -54,6 +57,7 @@ class StaleSnapshot extends Error {}
  */
 export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const { store, executor, registry, config, log, clock } = options;
+  const observer = options.observer ?? {};
   const queue = new PQueue({ concurrency: config.concurrency });
   const active = new Map<string, Promise<void>>();
   const heldReported = new Map<string, string>();
@@ -116,9 +120,11 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const spec = launchSpec(event, lane, attempt);
     let outcome: RunOutcome;
     let launchName: string | undefined;
+    const launchedAt = clock.now().getTime();
     try {
       const launch = await executor.launch(spec);
       launchName = launch.name;
+      observer.launched?.({ event, lane, attempt, launch: launch.name, adopted: launch.adopted });
       elog.info(
         { launch: launch.name, attempt, completed: spec.completed },
         launch.adopted ? 'adopted a run launched before a restart' : 'launched',
@@ -142,6 +148,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         : next;
     });
     const state = recorded.lanes[lane];
+    observer.outcomeRecorded?.({
+      event: recorded,
+      lane,
+      attempt,
+      ok: state?.status === 'handled',
+      seconds: (clock.now().getTime() - launchedAt) / 1000,
+      ...(launchName ? { launch: launchName } : {}),
+      ...(state?.lastError ? { reason: state.lastError } : {}),
+    });
+    if (state?.status === 'failed' && state.nextRunAt) {
+      observer.retryScheduled?.({ event: recorded, lane, attempt, retryAt: state.nextRunAt });
+    }
     const results = outcome.results?.map((r) => ({ name: r.name, ok: r.ok, ms: r.durationMs }));
     if (state?.status === 'handled') {
       elog.info({ launch: launchName, attempt, results }, 'lane handled');
@@ -179,6 +197,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const key = `${event.id}@${state?.nextRunAt ?? ''}`;
     if (heldReported.get(event.repo) === key) return;
     heldReported.set(event.repo, key);
+    observer.laneHeld?.({ event, ...(state?.nextRunAt ? { retryAt: state.nextRunAt } : {}) });
     log.info(
       { repo: event.repo, eventId: event.id, retryAt: state?.nextRunAt, attempts: state?.attempts },
       'blocking lane held by a failed event (quickcd retry or quickcd skip to release it now)',
@@ -242,6 +261,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
           later(nextRunTime(head.lanes.blocking));
         }
       }
+      observer.dispatched?.({
+        retryBacklog: events.reduce(
+          (n, e) => n + Object.values(e.lanes).filter((l) => l.status === 'failed').length,
+          0,
+        ),
+      });
       return wakeAt;
     },
 

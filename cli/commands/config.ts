@@ -11,7 +11,6 @@ const settingFlags = Object.fromEntries(
 
 export const configCommand: Command = {
   name: 'config',
-  summary: 'list every setting: variables, flag, default, effective value and its source',
   usage: `Usage: quickcd config [--json] [--<setting flag> <value> …]
 
 Prints every setting: the environment variables it is read from (the first one set wins; the

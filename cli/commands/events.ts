@@ -7,7 +7,6 @@ const STATUSES: readonly EventStatus[] = ['pending', 'running', 'handled', 'fail
 
 export const eventsCommand: Command = {
   name: 'events',
-  summary: 'list stored events: status, attempts, next run, handlers',
   usage: `Usage: quickcd events [--status failed,pending] [--repo owner/name] [--json] [options]
 
 Lists the stored events, oldest first.
@@ -27,7 +26,7 @@ ${storeUsage}`,
         `--status: expected some of ${STATUSES.join(', ')}, got ${unknown.join(', ')}`,
       );
     }
-    const store = openStore({ flags, env });
+    const store = await openStore({ flags, env });
     const events = await store.listEvents({
       ...(typeof flags.repo === 'string' ? { repo: flags.repo } : {}),
       ...(status ? { status: status as EventStatus[] } : {}),

@@ -1,12 +1,12 @@
-import { ApiException, BatchV1Api, CoreV1Api, type V1Job } from '@kubernetes/client-node';
+import type { V1Job } from '@kubernetes/client-node';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
-import { createKubeConfig, unreachable } from '../../scheduler/kubernetes/create-kube-config.js';
 import { RUNNER_CONTAINER } from '../../scheduler/kubernetes/job-manifest.js';
 import { jobStatusText } from '../../scheduler/kubernetes/job-outcome.js';
 import { LABEL, MANAGED_BY, repoLabel } from '../../scheduler/kubernetes/names.js';
+import { listKeptRuns, type KeptRun } from '../../scheduler/kubernetes/run-history.js';
 import type { Command } from '../command.js';
 import { requireStateDir } from '../require-state-dir.js';
 import { eventIdArgument, storeOptions, storeUsage } from './operator-store.js';
@@ -16,14 +16,14 @@ const created = (job: V1Job): number => new Date(job.metadata?.creationTimestamp
 
 export const logsCommand: Command = {
   name: 'logs',
-  summary: "print the logs of an event's handler Jobs",
   usage: `Usage: quickcd logs <event-id> [options]
 
 Prints, for each Job of the event (oldest attempt first), a header line
 "== job/<name> (<lane>, attempt <n>, <status>) ==" and the log of its Pod; with the local
 executor (--executor local, or --store file without an executor), each local run's output
-from <state-dir>/runs/. Pods and Jobs are deleted ttlSecondsAfterFinished after they finish
-(QUICKCD_JOB_TTL_SECONDS); the per-handler results stay with the event (quickcd events).
+from <state-dir>/runs/. Each log says what it is: "(live Pod log of pod/<name>)", or, once
+ttlSecondsAfterFinished (QUICKCD_JOB_TTL_SECONDS) removed the Job and its Pod, "(kept tail: …)":
+the result and the last 64 KiB of the output the scheduler kept with the event.
 
 Options:
 ${storeUsage}
@@ -39,6 +39,9 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
       requireStateDir(resolve(config.stateDir));
       return printLocalLogs(config.stateDir, eventId, stdout, stderr);
     }
+    // Loaded only here: every other command starts without the Kubernetes client.
+    const { ApiException, BatchV1Api, CoreV1Api, createKubeConfig, unreachable } =
+      await import('../kubernetes-log-client.js');
     const { kubeConfig, namespace } = createKubeConfig(config);
     const batch = kubeConfig.makeApiClient(BatchV1Api);
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -63,7 +66,14 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
       }
       throw unreachable(`cannot reach the cluster: ${errorMessage(error)}`, error);
     }
-    if (jobs.length === 0) {
+    // What was kept of each run once its Job and Pod are gone (the scheduler keeps it).
+    const kept = await listKeptRuns(core, namespace, selector).catch((error: unknown) => {
+      stderr(
+        `quickcd logs: cannot read the kept runs of event ${eventId}: ${errorMessage(error)}\n`,
+      );
+      return [] as KeptRun[];
+    });
+    if (jobs.length === 0 && kept.length === 0) {
       stderr(
         `quickcd logs: no Job for event ${eventId}${repo ? ` of ${repo}` : ''} in namespace ${namespace}. ` +
           'It has not run yet, or its Jobs were deleted after ttlSecondsAfterFinished ' +
@@ -71,10 +81,30 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
       );
       return 1;
     }
-    jobs.sort((a, b) => attemptOf(a) - attemptOf(b) || created(a) - created(b));
+    const keptByJob = new Map(kept.map((r) => [r.job, r]));
+    const runs = [
+      ...jobs.map((job) => ({
+        name: job.metadata?.name ?? '',
+        attempt: attemptOf(job),
+        at: created(job),
+        job,
+      })),
+      ...kept
+        .filter((r) => !jobs.some((j) => j.metadata?.name === r.job))
+        .map((r) => ({
+          name: r.job,
+          attempt: r.attempt,
+          at: Date.parse(r.finishedAt),
+          job: undefined,
+        })),
+    ].sort((a, b) => a.attempt - b.attempt || a.at - b.at);
 
-    for (const job of jobs) {
-      const name = job.metadata?.name ?? '';
+    for (const { name, job } of runs) {
+      const keptRun = keptByJob.get(name);
+      if (!job) {
+        printKept(keptRun!, stdout);
+        continue;
+      }
       const lane = job.metadata?.labels?.[LABEL.lane] ?? '?';
       stdout(`== job/${name} (${lane}, attempt ${attemptOf(job)}, ${jobStatusText(job)}) ==\n`);
       const pods = (
@@ -85,9 +115,14 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
           new Date(b.metadata?.creationTimestamp ?? 0).getTime(),
       );
       if (pods.length === 0) {
-        stdout(
-          '(no Pod: not started yet, or removed — Pods go with their Job after ttlSecondsAfterFinished)\n',
-        );
+        if (keptRun) {
+          stdout(keptNote(keptRun, 'its Pod is gone'));
+          stdout(withNewline(keptRun.tail));
+        } else {
+          stdout(
+            '(no Pod: not started yet, or removed — Pods go with their Job after ttlSecondsAfterFinished)\n',
+          );
+        }
         continue;
       }
       for (const pod of pods) {
@@ -98,7 +133,8 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
             name: podName,
             container: RUNNER_CONTAINER,
           });
-          stdout(log.length === 0 || log.endsWith('\n') ? log : `${log}\n`);
+          stdout(`(live Pod log of pod/${podName})\n`);
+          stdout(withNewline(log));
         } catch (error) {
           const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
           stdout(
@@ -112,6 +148,20 @@ Exit status: 0 printed, 1 no run found, 2 bad input.`,
     return 0;
   },
 };
+
+const withNewline = (text: string) =>
+  text.length === 0 || text.endsWith('\n') ? text : `${text}\n`;
+
+const keptNote = (run: KeptRun, gone: string) =>
+  `(kept tail: ${run.truncated ? 'the last 64 KiB of ' : ''}the output, kept with the event; ${gone})\n`;
+
+/** A run whose Job is gone: its kept result and output tail. */
+function printKept(run: KeptRun, stdout: (t: string) => void): void {
+  const status = run.ok ? 'succeeded' : `failed${run.reason ? `: ${run.reason}` : ''}`;
+  stdout(`== job/${run.job} (${run.lane}, attempt ${run.attempt}, ${status}) ==\n`);
+  stdout(keptNote(run, 'the Job and its Pod are gone'));
+  stdout(withNewline(run.tail));
+}
 
 /** The local executor's runs of the event, oldest attempt first: `runs/<name>/output.log`. */
 async function printLocalLogs(

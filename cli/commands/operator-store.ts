@@ -3,7 +3,6 @@ import { QuickcdError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import type { EventStore } from '../../scheduler/ports/event-store.js';
 import type { CommandInput } from '../command.js';
-import { createAdapters } from '../create-adapters.js';
 
 /** Options of the operator commands (`events`, `retry`, `skip`, `logs`): all the same. */
 export const storeOptions = {
@@ -26,9 +25,14 @@ export const storeUsage = `  --repo <owner/name>   the event's repository (when 
   --namespace <ns>      Kubernetes namespace (or QUICKCD_NAMESPACE)
   --log-level <level>   trace | debug | info | warn (default) | error | fatal | silent`;
 
-export function openStore({ flags, env }: Pick<CommandInput, 'flags' | 'env'>): EventStore {
+export async function openStore({
+  flags,
+  env,
+}: Pick<CommandInput, 'flags' | 'env'>): Promise<EventStore> {
   const config = loadConfig(env, { ...flags, 'log-level': flags['log-level'] ?? 'warn' });
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  // Loaded here, not at start-up: every command would otherwise load the Kubernetes client.
+  const { createAdapters } = await import('../create-adapters.js');
   return createAdapters(config, log, { operator: true }).store();
 }
 

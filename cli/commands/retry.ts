@@ -5,7 +5,6 @@ import { eventIdArgument, openStore, storeOptions, storeUsage } from './operator
 
 export const retryCommand: Command = {
   name: 'retry',
-  summary: 'run a failed (or skipped) event again now',
   usage: `Usage: quickcd retry <event-id> [options]
 
 Cuts the backoff of a failed event short (or brings back a skipped one): the scheduler runs its
@@ -22,7 +21,7 @@ Exit status: 0 retried, 2 refused or bad input.`,
   positionals: true,
   async run({ flags, env, positionals, stdout }) {
     const id = eventIdArgument(positionals, 'retry');
-    const store = openStore({ flags, env });
+    const store = await openStore({ flags, env });
     const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
     try {
       const { event, ranAfter } = await retryEvent(store, id, new Date(), {

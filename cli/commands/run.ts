@@ -22,7 +22,6 @@ import type { Command } from '../command.js';
 
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run handlers on events from a JSON file, locally (no cluster)',
   usage: `Usage: quickcd run --events <file.json> --handlers <file> [--github]
 
 Runs the handlers of <file> (.ts, .mts, .js or .mjs, anywhere on disk) on the events in

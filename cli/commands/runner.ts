@@ -1,30 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
-import { loadConfig } from '../../common/config.js';
-import { QuickcdError, errorMessage } from '../../common/errors.js';
-import { loadHandlers } from '../../common/load-handlers.js';
-import { createRedactor } from '../../common/redact.js';
-import { redactError } from '../../common/redact-error.js';
-import { encodeRunResult, type RunResult } from '../../common/run-result.js';
-import { parseEvent } from '../../handlers/event.js';
-import { payloadProblems } from '../../handlers/payload-problems.js';
-import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
-import {
-  killLeftoverProcesses,
-  markRun,
-  RUN_MARKER_ENV,
-} from '../../runner/kill-leftover-processes.js';
-import { redactProcessOutput } from '../../runner/redact-process-output.js';
-import { formatLostWrites } from '../../runner/format-lost-writes.js';
-import { runEvent } from '../../runner/run-event.js';
-import { runnerSecrets } from '../../runner/runner-secrets.js';
-import { SUPERVISED_ENV, superviseRunner } from '../../runner/supervise-runner.js';
-import { githubAdapters } from '../github-adapters.js';
+import { SUPERVISED_ENV } from '../../runner/supervised-env.js';
 import type { Command } from '../command.js';
 
 export const runnerCommand: Command = {
   name: 'runner',
-  summary: 'run the handlers of one event (what a handler Job runs)',
   usage: `Usage: quickcd runner --event <event.json> --handlers <file> [options]
 
 Runs the handlers that match one event and are not yet complete, then writes a per-handler
@@ -49,11 +27,13 @@ Options:
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
-  async run({ flags, env, stdout, stderr }) {
-    const config = loadConfig(env, flags);
+  async run(input) {
+    const { flags, env, stderr } = input;
     const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
     // The handlers run in a child the supervisor can kill: a busy loop blocks its event loop.
+    // The supervisor loads nothing else (it starts once per event): the child checks the input.
     if (env[SUPERVISED_ENV] !== '1') {
+      const { superviseRunner } = await import('../../runner/supervise-runner.js');
       const args = [
         'runner',
         ...Object.entries(flags).flatMap(([k, v]) =>
@@ -67,155 +47,7 @@ Options:
         warn: stderr,
       });
     }
-    const send = process.send?.bind(process);
-    const eventFile = typeof flags.event === 'string' ? flags.event : env.QUICKCD_EVENT_FILE;
-    if (!eventFile) throw new QuickcdError('USAGE', 'missing --event <event.json>');
-    if (!config.handlers)
-      throw new QuickcdError('USAGE', 'missing --handlers <file> (or QUICKCD_HANDLERS)');
-    const lane = flags.lane;
-    if (lane !== undefined && lane !== 'blocking' && lane !== 'nonblocking') {
-      throw new QuickcdError(
-        'USAGE',
-        `--lane: expected blocking or nonblocking, got "${String(lane)}"`,
-      );
-    }
-    const hasCredentials = Boolean(config.githubToken || config.githubAppId);
-    const reporter = (flags.reporter ?? (hasCredentials ? 'github' : 'console')) as ReporterKind;
-    if (reporter !== 'github' && reporter !== 'console') {
-      throw new QuickcdError(
-        'USAGE',
-        `--reporter: expected github or console, got "${String(reporter)}"`,
-      );
-    }
-    if (reporter === 'github' && !hasCredentials) {
-      throw new QuickcdError(
-        'CONFIG_INVALID',
-        '--reporter github needs QUICKCD_GITHUB_TOKEN (or the QUICKCD_GITHUB_APP_* variables)',
-      );
-    }
-    const completed =
-      typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
-
-    // SIGTERM (Job deadline, pod deletion, Ctrl-C): stop the handler, kill its commands,
-    // flush comments, record what happened. Listened for from here on, so that a signal while
-    // the handlers load still ends in a result (every handler "not started"), not in exit 143.
-    const stop = new AbortController();
-    const loaded: { deps?: ReturnType<typeof prepareRunner> } = {};
-    // Listened for until the result is written, and repeated signals are absorbed: a Ctrl-C or
-    // a process-group kill reaches this process twice (directly and forwarded by the supervisor),
-    // and the second must not kill it before it has recorded what happened.
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stop.signal.aborted) return;
-      loaded.deps?.log.warn({ signal }, 'stopping: the running handler is aborted');
-      stop.abort();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    const stopListening = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    };
-
-    let text: string;
-    try {
-      // Events too large for a ConfigMap's data are stored gzip-compressed (event.json.gz).
-      const bytes = await readFile(eventFile);
-      text = (eventFile.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-    } catch (error) {
-      throw new QuickcdError(
-        'EVENTS_FILE_INVALID',
-        `Cannot read event file ${eventFile}: ${errorMessage(error)}`,
-      );
-    }
-    const event = parseEvent(JSON.parse(text), eventFile);
-    const problems = payloadProblems(event);
-    if (problems.length > 0) {
-      throw new QuickcdError(
-        'EVENT_INVALID',
-        `Malformed event ${event.id} (${event.type}): ${problems.join('; ')}`,
-        { eventId: event.id, problems },
-      );
-    }
-    // A load error can quote anything (a URL with credentials, a secret in the file's code).
-    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
-      throw redactError(error, createRedactor(runnerSecrets(config, env)));
-    });
-    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
-    const marker = markRun();
-    const deps = prepareRunner({
-      config,
-      env: { ...env, [RUN_MARKER_ENV]: marker },
-      stdout,
-      reporter,
-      ...(reporter === 'github' ? await githubAdapters(config) : {}),
-    });
-
-    loaded.deps = deps;
-    redactProcessOutput(deps.redact);
-    if (stop.signal.aborted) deps.log.warn('stopped while loading: no handler is started');
-
-    const perEvent = deps.forEvent(event);
-    let result: RunResult;
-    try {
-      result = await runEvent({
-        event,
-        registry,
-        ...(lane ? { lane } : {}),
-        completed,
-        reporter: perEvent.reporter,
-        env: perEvent.env,
-        commandEnv: perEvent.commandEnv,
-        github: deps.github,
-        write: deps.write,
-        log: deps.log,
-        defaultTimeoutSeconds: config.handlerTimeoutSeconds,
-        signal: stop.signal,
-        ...(send
-          ? {
-              onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
-              onHandlerResult: (r) =>
-                void send({
-                  type: 'finished',
-                  eventId: event.id,
-                  result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
-                }),
-            }
-          : {}),
-      });
-    } catch (error) {
-      stopListening();
-      throw error;
-    }
-    deps.flush();
-    const redacted: RunResult = {
-      ...result,
-      results: result.results.map((r) =>
-        r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
-      ),
-      filterErrors: result.filterErrors.map((f) => ({ ...f, error: deps.redact(f.error) })),
-    };
-    if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
-    stopListening();
-    // The result is written: nothing a handler left running may outlive the run.
-    const killed = killLeftoverProcesses({ ownGroup: true, marker });
-    if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
-    for (const f of result.filterErrors) {
-      deps.log.warn(
-        { handler: f.handler, error: deps.redact(f.error) },
-        'filter threw: counted as no match',
-      );
-    }
-    const failed = result.results.filter((r) => !r.ok);
-    const lost = perEvent.reporter.lostWrites?.() ?? { comments: 0, statuses: 0 };
-    deps.log.info(
-      {
-        eventId: event.id,
-        ran: result.results.length,
-        failed: failed.length,
-        ...(lost.comments + lost.statuses > 0 ? { lostWrites: formatLostWrites(lost) } : {}),
-      },
-      'runner finished',
-    );
-    return failed.length > 0 || stop.signal.aborted ? 1 : 0;
+    const { runEventInProcess } = await import('./run-event-in-process.js');
+    return runEventInProcess(input, resultFile);
   },
 };

@@ -1,5 +1,5 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
-import { QuickcdError } from '../../common/errors.js';
+import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlersFile } from '../../common/load-handlers.js';
@@ -14,15 +14,26 @@ import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
 import { createWebhookRoute } from '../../scheduler/http/webhook-route.js';
 import { withFastSources } from '../../scheduler/sources/with-fast-sources.js';
+import { startHttpServer, type HttpServer } from '../../scheduler/http/create-http-server.js';
+import { healthRoutes } from '../../scheduler/http/health-routes.js';
+import { createLiveness } from '../../scheduler/liveness.js';
+import { createSchedulerMetrics } from '../../scheduler/metrics/create-scheduler-metrics.js';
+import { instrumentGitHub } from '../../scheduler/metrics/instrument-github.js';
+import { onKubernetesApiError } from '../../scheduler/metrics/kubernetes-api-errors.js';
+import { createReadiness } from '../../scheduler/readiness.js';
+import { followHandlersFile } from '../../scheduler/handlers-reloader.js';
+import { createLiveHandlers } from '../../scheduler/live-handlers.js';
+import { combineObservers } from '../../scheduler/scheduler-observer.js';
+import { registerFastSourceMetrics } from '../../scheduler/metrics/register-fast-source-metrics.js';
 import type { Command } from '../command.js';
-import { createAdapters } from '../create-adapters.js';
 
 /** After SIGTERM, the process exits at the latest after this, whatever is still pending. */
 const SHUTDOWN_BOUND_MS = 20_000;
+/** The loop always passes within 5 minutes (its resync): /healthz allows a minute more. */
+const MIN_SILENCE_MS = 6 * 60_000;
 
 export const schedulerCommand: Command = {
   name: 'scheduler',
-  summary: 'poll GitHub, store events, run one handler Job (or local runner) per event',
   usage: `Usage: quickcd scheduler --handlers <file> --repo owner/name [options]
 
 Polls the GitHub Events API of each repository, stores every event some handler wants, and runs
@@ -41,6 +52,7 @@ Options:
   --poll-interval <s>    seconds between polls (default 60; GitHub's X-Poll-Interval wins)
   --replay <mode>        first poll of a repository: none (default) | window
   --concurrency <n>      non-blocking runs at once (default 4)
+  --http-port <port>     /healthz, /readyz, /metrics (default 8080; 0: none; or QUICKCD_HTTP_PORT)
   --log-level <level>    trace | debug | info (default) | warn | error
 
 Without a cluster: --store file --executor local. Every setting: quickcd config.`,
@@ -55,6 +67,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     'poll-interval': { type: 'string' },
     replay: { type: 'string' },
     concurrency: { type: 'string' },
+    'http-port': { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -73,18 +86,32 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     const redact = createRedactor(secretValues(config, env));
     const log = createLogger({ level: config.logLevel, format: config.logFormat, redact });
     // A load error can quote anything (a URL with credentials, a secret in the file's code).
-    const { registry, bundle } = await loadHandlersFile(config.handlers).catch((error: unknown) => {
+    const { registry, bundle } = await loadHandlersFile(config.handlers, {
+      sourceMaps: 'while-loading',
+    }).catch((error: unknown) => {
       throw redactError(error, redact);
     });
+    // Loaded here, not at start-up: `quickcd runner` and the rest need no Kubernetes client.
+    const { createAdapters } = await import('../create-adapters.js');
     const adapters = createAdapters(config, log);
     await adapters.checkCluster();
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
     const github = createGitHubClient({ config, log });
-    const types = wantedTypes(registry);
+    const metrics = createSchedulerMetrics(systemClock);
+    instrumentGitHub(github, metrics.githubRequest);
+    const stopCountingKubeErrors = onKubernetesApiError(metrics.kubernetesError);
+    const readiness = createReadiness();
+    const kubeEvents = adapters.kubeEvents(systemClock, redact);
+    const history = adapters.history(systemClock, redact);
+    const liveness = createLiveness(
+      systemClock,
+      Math.max(5 * config.pollInterval * 1000, MIN_SILENCE_MS),
+    );
+    const live = createLiveHandlers(registry, executor);
     // Types only: the scheduler runs the filters, once per event, and logs those that throw.
     const wanted = (event: Parameters<typeof parseBuiltinCommand>[0]) =>
-      parseBuiltinCommand(event) !== undefined || types.has(event.type);
+      parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type);
     const fast = withFastSources({
       events: createGitHubPoller({ github, wanted, config, log }),
       github,
@@ -94,17 +121,21 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       config,
       log,
     });
+    if (fast.budget) registerFastSourceMetrics(metrics.registry, fast.budget);
     const scheduler = createScheduler({
       repos,
       source: fast.source,
       store,
-      executor,
+      executor: live.executor,
       leadership: adapters.leadership(),
-      registry,
+      registry: live.registry,
       config,
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      readiness,
+      liveness,
+      observer: combineObservers(metrics.observer, kubeEvents?.observer, history?.observer),
       // Bad credentials are reported at start (not ready), and checked again until they work.
       checkAccess: (repo, signal) => checkRepoAccess(github, repo, signal),
       respond: async (fullName, target, body) => {
@@ -138,7 +169,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         ]),
     });
 
-    // POST /webhook: to be mounted on the scheduler's HTTP port (QUICKCD_HTTP_PORT, issue 13).
+    // POST /webhook on the scheduler's HTTP port, when QUICKCD_WEBHOOK_SECRET is set.
     const webhook =
       config.webhookSecret && fast.fast
         ? createWebhookRoute({
@@ -152,6 +183,17 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
           })
         : undefined;
     if (webhook) log.info({ path: webhook.path }, 'webhook nudge configured');
+    const http: HttpServer | undefined =
+      config.httpPort === 0
+        ? undefined
+        : await startHttpServer({
+            port: config.httpPort,
+            routes: [
+              ...healthRoutes({ liveness, readiness, metrics: metrics.registry }),
+              ...(webhook ? [webhook] : []),
+            ],
+            log,
+          });
     const stop = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
       // A second signal (impatient Ctrl-C, kubelet repeating itself) changes nothing.
@@ -169,6 +211,50 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       { repos, setup: adapters.describe(), clusterId: config.clusterId },
       'scheduler starting',
     );
+    const following =
+      config.handlersCheckInterval === 0
+        ? Promise.resolve()
+        : followHandlersFile(
+            {
+              file: config.handlers,
+              initial: { registry, bundle },
+              load: (file) =>
+                loadHandlersFile(file).catch((error: unknown) => {
+                  throw redactError(error, redact);
+                }),
+              apply: async (loaded) =>
+                live.replace(loaded.registry, await adapters.executor(loaded.bundle, env)),
+              reported(result) {
+                metrics.handlersReload(result.ok ? 'ok' : 'failed');
+                const configMap = adapters.handlersConfigMap();
+                if (!configMap) return;
+                kubeEvents?.record(
+                  result.ok
+                    ? {
+                        configMap,
+                        type: 'Normal',
+                        reason: 'HandlersReloaded',
+                        action: 'Reload',
+                        note: `the changed handlers file ${config.handlers} was loaded and published; new runs use it`,
+                      }
+                    : {
+                        configMap,
+                        type: 'Warning',
+                        reason: 'HandlersReloadFailed',
+                        action: 'Reload',
+                        note: `the changed handlers file ${config.handlers} failed to load; the handlers of this ConfigMap stay in use: ${result.error}`,
+                      },
+                );
+              },
+              readiness,
+              log,
+              clock: systemClock,
+              intervalMs: config.handlersCheckInterval * 1000,
+            },
+            stop.signal,
+          ).catch((error: unknown) => {
+            log.error({ err: errorMessage(error) }, 'following the handlers file stopped');
+          });
     try {
       const reason = await scheduler.run(stop.signal);
       // Lost leadership: exit non-zero so the Pod restarts and contends again.
@@ -176,6 +262,14 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     } finally {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      stop.abort();
+      await following;
+      stopCountingKubeErrors();
+      await http?.close();
+      await Promise.race([
+        Promise.all([kubeEvents?.flush(), history?.flush()]),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]);
     }
   },
 };

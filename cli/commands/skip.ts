@@ -4,7 +4,6 @@ import { eventIdArgument, openStore, storeOptions, storeUsage } from './operator
 
 export const skipCommand: Command = {
   name: 'skip',
-  summary: 'mark an event skipped: it runs no more and releases its repository',
   usage: `Usage: quickcd skip <event-id> [options]
 
 Marks the event skipped: its handlers do not run (again), and a blocking lane it held moves on to
@@ -17,7 +16,7 @@ ${storeUsage}`,
   positionals: true,
   async run({ flags, env, positionals, stdout }) {
     const id = eventIdArgument(positionals, 'skip');
-    const store = openStore({ flags, env });
+    const store = await openStore({ flags, env });
     const repo = typeof flags.repo === 'string' ? flags.repo : undefined;
     const updated = await skipEvent(store, id, repo);
     stdout(`event ${updated.id} (${updated.repo}, ${updated.type}): skipped\n`);

@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage, type QuickcdErrorCode } from '../../common/errors.js';
+import { reportKubernetesApiError } from '../metrics/kubernetes-api-errors.js';
 
 /** One Kubernetes API call, as RBAC sees it: for error messages and log context. */
 export interface KubeCall {
@@ -40,6 +41,7 @@ export function kubernetesError(
   code: QuickcdErrorCode = 'KUBERNETES_FAILED',
 ): QuickcdError {
   const status = apiStatusCode(error);
+  reportKubernetesApiError(call.verb, call.resource);
   const target = `${call.resource}${call.name ? ` "${call.name}"` : ''} in namespace "${call.namespace}"`;
   let message = `Kubernetes: cannot ${call.verb} ${target}: ${statusMessage(error)}`;
   if (status === 403) {

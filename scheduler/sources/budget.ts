@@ -11,6 +11,11 @@ export interface BudgetOptions {
   readonly log: Logger;
 }
 
+export interface BudgetSnapshot {
+  readonly intervalSeconds: number;
+  readonly requests: Readonly<Record<'ok' | 'not_modified' | 'error', number>>;
+}
+
 export interface Budget {
   /** Records one answered request (status and headers) or a rate-limit failure. */
   record(status: number, headers: Readonly<Record<string, string | number | undefined>>): void;
@@ -20,8 +25,8 @@ export interface Budget {
   allows(requests: number): boolean;
   /** The fast interval for `repos` repositories costing `perCycle` requests each, seconds. */
   intervalSeconds(repos: number, perCycle: number): number;
-  /** Prometheus text of the budget's metrics. */
-  metrics(): string;
+  /** The effective interval and the requests sent so far by result, for `/metrics`. */
+  snapshot(): BudgetSnapshot;
 }
 
 /**
@@ -99,18 +104,15 @@ export function createBudget(options: BudgetOptions): Budget {
       }
       return effective;
     },
-    metrics() {
-      const lines = [
-        '# HELP quickcd_fast_poll_interval_seconds Effective interval of the fast sources.',
-        '# TYPE quickcd_fast_poll_interval_seconds gauge',
-        `quickcd_fast_poll_interval_seconds ${effective}`,
-        '# HELP quickcd_fast_poll_requests_total Requests of the fast sources, by result.',
-        '# TYPE quickcd_fast_poll_requests_total counter',
-        ...['ok', 'not_modified', 'error'].map(
-          (k) => `quickcd_fast_poll_requests_total{result="${k}"} ${counts.get(k) ?? 0}`,
-        ),
-      ];
-      return `${lines.join('\n')}\n`;
+    snapshot() {
+      return {
+        intervalSeconds: effective,
+        requests: {
+          ok: counts.get('ok') ?? 0,
+          not_modified: counts.get('not_modified') ?? 0,
+          error: counts.get('error') ?? 0,
+        },
+      };
     },
   };
 }

@@ -6,6 +6,8 @@ import { describeCluster } from '../support/cluster/describe-cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
 import { runCli } from '../support/run-cli.js';
+import { find, render } from '../integration/helm/chart.js';
+import { freePort } from '../support/free-port.js';
 import { startE2eCluster, type E2eCluster } from './support/e2e-cluster.js';
 import { helmQuickcd, schedulerLogs, schedulerPid, schedulerPods } from './support/helm-quickcd.js';
 
@@ -48,6 +50,10 @@ afterAll(async () => {
 interface Install {
   namespace: string;
   repo: string;
+  /** The scheduler's HTTP port (QUICKCD_HTTP_PORT); 0 when disabled. */
+  port: number;
+  /** The helm values it was installed with. */
+  values: Record<string, unknown>;
   core: CoreV1Api;
   batch: BatchV1Api;
 }
@@ -59,7 +65,10 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
   const repo = `acme/e2e-${++namespaces}`;
   if (!existing) await cluster.createNamespace(namespace, 'restricted');
-  await helmQuickcd(cluster, namespace, {
+  // The node agent's Pods share this machine's network: each release gets a port of its own.
+  const port = (values.http as { port?: number } | undefined)?.port ?? (await freePort());
+  const all = {
+    http: { port },
     repos: [repo],
     githubUrl: EXTERNAL
       ? github.url.replace('0.0.0.0', process.env.QUICKCD_E2E_GITHUB_HOST ?? '127.0.0.1')
@@ -84,10 +93,13 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     logLevel: 'debug',
     logFormat: 'json',
     ...values,
-  });
+  };
+  await helmQuickcd(cluster, namespace, all);
   const i = {
     namespace,
     repo,
+    port,
+    values: all,
     core: cluster.admin.makeApiClient(CoreV1Api),
     batch: cluster.admin.makeApiClient(BatchV1Api),
   };
@@ -157,6 +169,15 @@ const cli = (i: Install, ...args: string[]) =>
     env: {},
   });
 
+/** GET `path` of the scheduler Pod, at its Pod IP and the chart's HTTP port. */
+async function scrape(i: Install, path: string): Promise<{ status: number; body: string }> {
+  const [pod] = await schedulerPods(cluster, i.namespace);
+  const ip = pod?.status?.podIP;
+  if (!ip) throw new Error(`no Pod IP for the scheduler in ${i.namespace}`);
+  const r = await fetch(`http://${ip}:${i.port}${path}`);
+  return { status: r.status, body: await r.text() };
+}
+
 describeCluster('quickcd installed by helm on the real control plane', { timeout: 240_000 }, () => {
   it('events become ConfigMaps, then one Job each, serially; comments reach GitHub', async () => {
     const i = await install();
@@ -186,14 +207,58 @@ describeCluster('quickcd installed by helm on the real control plane', { timeout
     );
     expect(await kubectl(i, 'get', 'jobs')).toContain(jobB!.metadata!.name);
     expect(await kubectl(i, 'logs', `job/${jobA!.metadata!.name}`)).toContain(`deploying ${a.id}`);
+    // The event's story, as Kubernetes Events on its ConfigMap.
+    const cmA = jobA!.metadata!.ownerReferences![0]!.name;
+    const story = await eventually(async () => {
+      const text = await kubectl(i, 'describe', 'configmap', cmA);
+      return /Normal\s+Handled/.test(text) ? text : undefined;
+    }, 'the Handled Event');
+    expect(story).toMatch(
+      new RegExp(
+        `Normal\\s+Launched\\s+.*quickcd\\.dev/scheduler\\s+launched blocking run ${jobA!.metadata!.name} \\(attempt 1\\)`,
+      ),
+    );
+    expect(story).toMatch(/Normal\s+Handled\s+.*blocking handlers succeeded \(attempt 1, /);
 
     const table = await cli(i, 'events');
     expect(table.stdout).toMatch(new RegExp(`${a.id}\\s+${i.repo}\\s+PushEvent\\s+handled`));
     const logs = await cli(i, 'logs', a.id);
     expect(logs.stdout).toContain(`deploying ${a.id}`);
+    expect(logs.stdout).toMatch(/^\(live Pod log of pod\/\S+\)$/m);
     expect(logs.stdout).not.toContain(github.token);
     // The token reached the Job by Secret reference only.
     expect(JSON.stringify(jobA)).not.toContain(github.token);
+    // The runner Pod has no ServiceAccount token; it and the scheduler Pod were admitted by a
+    // namespace enforcing PodSecurity restricted.
+    const { items: runnerPods } = await i.core.listNamespacedPod({
+      namespace: i.namespace,
+      labelSelector: `job-name=${jobA!.metadata!.name}`,
+    });
+    expect(runnerPods).toHaveLength(1);
+    // (the chart's runner ServiceAccount says automountServiceAccountToken: false)
+    expect(runnerPods[0]!.spec?.serviceAccountName).toBe('quickcd-runner');
+    expect(JSON.stringify(runnerPods[0]!.spec?.volumes ?? [])).not.toContain('serviceAccountToken');
+    const ns = await i.core.readNamespace({ name: i.namespace });
+    expect(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+
+    // Probes and metrics, over HTTP from the Pod (its IP is this machine's: EXTERNAL skips).
+    if (EXTERNAL) return;
+    const container = pod!.spec!.containers[0]!;
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(await scrape(i, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
+    expect(await scrape(i, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
+    const metrics = (await scrape(i, '/metrics')).body;
+    const repo = `repo="${i.repo}"`;
+    expect(metrics).toContain(`quickcd_events_stored_total{${repo}} 2`);
+    expect(metrics).toContain(`quickcd_events_dispatched_total{${repo},lane="blocking"} 2`);
+    expect(metrics).toContain(
+      `quickcd_handler_runs_total{${repo},lane="blocking",result="succeeded"} 2`,
+    );
+    expect(metrics).toContain(`quickcd_event_start_delay_seconds_count{${repo},lane="blocking"} 2`);
+    expect(metrics).toMatch(/^quickcd_github_requests_total\{status="304"\} [1-9]/m);
+    // No Kubernetes call failed (RBAC allowed every one).
+    expect(metrics).not.toContain('quickcd_kubernetes_api_errors_total{');
   });
 
   it('multi-file handlers from a ConfigMap run in Jobs; a run ends whatever the handler leaves behind', async () => {
@@ -282,7 +347,8 @@ on('PushEvent', async (p, ctx) => {
   );
 
   it('two replicas: one leads; when its Pod is gone the other takes over; skip a held lane', async () => {
-    const i = await install({ replicas: 2 });
+    // Two Pods on one machine's network: no HTTP server (they would share its port).
+    const i = await install({ replicas: 2, http: { port: 0 } });
     await eventually(
       async () => (await schedulerPods(cluster, i.namespace)).length === 2,
       'two Pods',
@@ -316,6 +382,19 @@ on('PushEvent', async (p, ctx) => {
     const b = pushEvent(i);
     await eventually(async () => (await statusOf(i, a.id)) === 'failed', 'a failed', 120_000);
     expect(await statusOf(i, b.id)).toBe('pending'); // held behind a
+    const cmA = (await eventOf(i, a.id))!.metadata!.name!;
+    const story = await eventually(async () => {
+      const text = await kubectl(i, 'describe', 'configmap', cmA);
+      return /LaneHeld/.test(text) ? text : undefined;
+    }, 'the LaneHeld Event');
+    expect(story).toMatch(
+      /Warning\s+Failed\s+.*blocking handlers failed \(attempt 1, .*deploy broke/,
+    );
+    expect(story).toMatch(/Normal\s+RetryScheduled\s+.*blocking lane runs again at /);
+    expect(story).toMatch(new RegExp(`Warning\\s+LaneHeld\\s+.*quickcd skip ${a.id} releases it`));
+    expect(
+      await kubectl(i, 'get', 'events', '--field-selector', `involvedObject.name=${cmA}`),
+    ).toMatch(/LaneHeld/);
     const skip = await cli(i, 'skip', a.id);
     expect(skip.code, skip.stderr).toBe(0);
     await eventually(async () => (await statusOf(i, b.id)) === 'handled', 'b handled', 120_000);
@@ -329,6 +408,28 @@ on('PushEvent', async (p, ctx) => {
     await eventually(async () => (await jobsOf(i, a.id)).length === 0, 'TTL removed it', 60_000);
     expect(await statusOf(i, a.id)).toBe('handled');
     expect(runsOf(i, a.id)).toBe(1);
+    // Its story outlives the Job and the Pod: the result and output tail kept with the event.
+    const { items: pods } = await i.core.listNamespacedPod({
+      namespace: i.namespace,
+      labelSelector: `${LABEL.eventId}=${a.id}`,
+    });
+    expect(pods).toEqual([]);
+    const kept = await cli(i, 'logs', a.id);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stdout).toMatch(
+      /^== job\/\S+ \(blocking, attempt 1, succeeded\) ==\n\(kept tail: the output, kept with the event; the Job and its Pod are gone\)\n/,
+    );
+    expect(kept.stdout).toContain(`deploying ${a.id}`);
+    expect(kept.stdout).not.toContain(github.token);
+    const cmA = (await eventOf(i, a.id))!.metadata!.name!;
+    const history = JSON.parse(
+      await kubectl(i, 'get', 'configmap', `${cmA}-history`, '-o', 'json'),
+    ) as V1ConfigMap;
+    expect(history.metadata?.ownerReferences?.[0]?.name).toBe(cmA);
+    expect(Object.values(history.data ?? {}).join('')).toContain(`deploying ${a.id}`);
+    expect(await kubectl(i, 'describe', 'configmap', `${cmA}-history`)).toContain(
+      `deploying ${a.id}`,
+    );
 
     const b = pushEvent(i, 'refs/heads/slow');
     await eventually(async () => (await jobsOf(i, b.id)).length === 1, 'b Job', 60_000);
@@ -336,19 +437,97 @@ on('PushEvent', async (p, ctx) => {
     await kubectl(i, 'delete', 'configmap', cm!.metadata!.name!);
     // The garbage collector follows the Job's ownerReference to the deleted ConfigMap.
     await eventually(async () => (await jobsOf(i, b.id)).length === 0, 'GC removed it', 60_000);
+
+    // Housekeeping, so that the audit below sees every permission used: with changed handlers
+    // and a retention of one event, the new scheduler deletes the older handled event and the
+    // handlers ConfigMap no Job mounts any more.
+    const c = pushEvent(i);
+    await eventually(async () => (await statusOf(i, c.id)) === 'handled', 'c handled', 120_000);
+    await eventually(
+      async () => (await i.batch.listNamespacedJob({ namespace: i.namespace })).items.length === 0,
+      'every Job gone after its TTL',
+      60_000,
+    );
+    await helmQuickcd(
+      cluster,
+      i.namespace,
+      {
+        ...i.values,
+        // Old and new Pod run side by side during the rollout on one machine's network.
+        http: { port: 0 },
+        retention: { count: 1 },
+        // A change the bundle keeps (a comment would not change it).
+        handlers: {
+          content: `${HANDLERS}\n(globalThis as Record<string, unknown>).e2eVersion = 2;\n`,
+        },
+      },
+      'upgrade',
+    );
+    await waitForLog(i, 'pruned old events', {}, 120_000);
+    await waitForLog(i, 'pruned old handlers ConfigMaps', {}, 60_000);
+    await eventually(async () => (await eventOf(i, a.id)) === undefined, 'a deleted');
+    expect(await statusOf(i, c.id)).toBe('handled');
   });
 
   it.skipIf(EXTERNAL)(
-    'the scheduler made no request its Role does not allow (RBAC judged every one)',
+    "least privilege over the whole run: the schedulers used exactly their Role's permissions; the runners made no request",
     async () => {
-      const audit = await readFile(cluster.auditLog ?? '', 'utf8');
-      const bySchedulers = audit
+      interface AuditEntry {
+        verb: string;
+        requestURI: string;
+        user: { username: string };
+        objectRef?: { resource?: string; subresource?: string; apiGroup?: string };
+        responseStatus?: { code?: number };
+      }
+      const entries = (await readFile(cluster.auditLog ?? '', 'utf8'))
         .split('\n')
-        .filter((l) => /"username":"system:serviceaccount:e2e-\d+-\d+:quickcd"/.test(l))
-        .map((l) => JSON.parse(l) as { responseStatus?: { code?: number }; requestURI: string });
+        .filter((l) => l.includes(`system:serviceaccount:e2e-${process.pid}-`))
+        .map((l) => JSON.parse(l) as AuditEntry);
+      const bySchedulers = entries.filter((e) =>
+        /^system:serviceaccount:e2e-\d+-\w+:quickcd$/.test(e.user.username),
+      );
       expect(bySchedulers.length).toBeGreaterThan(20);
+      // RBAC judged every one: nothing refused.
       const denied = bySchedulers.filter((e) => e.responseStatus?.code === 403);
-      expect(denied.map((e) => e.requestURI)).toEqual([]);
+      expect(denied.map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
+      // What the code used (verb, group, resource, subresource) …
+      const used = new Set(
+        bySchedulers
+          .filter((e) => e.objectRef?.resource)
+          .map(
+            (e) =>
+              `${e.objectRef!.apiGroup ?? ''}/${e.objectRef!.resource}${
+                e.objectRef!.subresource ? `/${e.objectRef!.subresource}` : ''
+              }:${e.verb}`,
+          ),
+      );
+      // … equals what the chart's Role grants, as helm renders it: in both directions.
+      const { objects } = await render({}, { namespace: 'e2e' });
+      const rules = find(objects, 'Role', 'quickcd-scheduler').rules as {
+        apiGroups: string[];
+        resources: string[];
+        verbs: string[];
+      }[];
+      const granted = new Set(
+        rules.flatMap((r) =>
+          r.apiGroups.flatMap((g) =>
+            r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`)),
+          ),
+        ),
+      );
+      expect([...used].filter((p) => !granted.has(p)).sort(), 'used, not granted').toEqual([]);
+      expect([...granted].filter((p) => !used.has(p)).sort(), 'granted, never used').toEqual([]);
+      // Without a resource: only discovery (GET /version at start), which RBAC grants everyone.
+      expect([
+        ...new Set(bySchedulers.filter((e) => !e.objectRef).map((e) => e.requestURI)),
+      ]).toEqual(['/version']);
+
+      // The runner's ServiceAccount has no token (runner.serviceAccount.automountServiceAccountToken
+      // is false by default): its Pods never called the API server.
+      const byRunners = entries.filter((e) =>
+        /^system:serviceaccount:e2e-\d+-\w+:quickcd-runner$/.test(e.user.username),
+      );
+      expect(byRunners.map((e) => e.requestURI)).toEqual([]);
     },
   );
 });

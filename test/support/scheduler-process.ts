@@ -30,6 +30,8 @@ export function startSchedulerProcess(
       HOME: process.env.HOME,
       QUICKCD_LOG_LEVEL: 'debug',
       QUICKCD_LOG_FORMAT: 'json',
+      // No HTTP server unless a test asks for one: parallel schedulers would share port 8080.
+      QUICKCD_HTTP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchedulingV1Api } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, SchedulingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../common/config.js';
 import { describeCluster } from '../../support/cluster/describe-cluster.js';
@@ -56,6 +56,19 @@ const cases: Case[] = [
       ]);
       const env = schedulerEnv(objects);
       expect(env.QUICKCD_REPO).toBe('acme/webapp');
+      // /healthz and /readyz on port 8080 as probes; Prometheus finds /metrics by annotation.
+      expect(env.QUICKCD_HTTP_PORT).toBe('8080');
+      const template = find(objects, 'Deployment').spec.template as Manifest;
+      expect(template.metadata?.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '8080',
+        'prometheus.io/path': '/metrics',
+      });
+      expect(template.spec.containers[0]).toMatchObject({
+        ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
+        livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },
+        readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
+      });
       expect(env.QUICKCD_HANDLERS).toBe('/etc/quickcd/handlers/handlers.ts');
       expect(env.QUICKCD_RUNNER_SERVICE_ACCOUNT).toBe('quickcd-runner');
       expect(env.QUICKCD_LEASE_NAME).toBe('quickcd');
@@ -366,6 +379,50 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'metrics: another port, a ServiceMonitor, a custom readiness probe',
+    values: {
+      http: { port: 9102 },
+      metrics: {
+        scrapeAnnotations: true,
+        serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } },
+      },
+      readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 3 },
+    },
+    check(objects) {
+      expect(schedulerEnv(objects).QUICKCD_HTTP_PORT).toBe('9102');
+      const container = podSpec(objects).containers[0];
+      expect(container.ports).toEqual([{ name: 'http', containerPort: 9102, protocol: 'TCP' }]);
+      expect(container.readinessProbe).toEqual({
+        httpGet: { path: '/readyz', port: 'http' },
+        periodSeconds: 3,
+      });
+      expect(find(objects, 'Service', 'quickcd').spec).toMatchObject({
+        ports: [{ name: 'http', port: 9102, targetPort: 'http' }],
+        selector: { 'app.kubernetes.io/component': 'scheduler' },
+      });
+      const monitor = find(objects, 'ServiceMonitor', 'quickcd');
+      expect(monitor.metadata?.labels).toMatchObject({ release: 'prometheus' });
+      expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    },
+  },
+  {
+    name: 'no HTTP server',
+    values: {
+      http: { port: 0 },
+      probes: { enabled: false },
+      metrics: { scrapeAnnotations: false },
+    },
+    check(objects) {
+      expect(schedulerEnv(objects).QUICKCD_HTTP_PORT).toBe('0');
+      const template = find(objects, 'Deployment').spec.template as Manifest;
+      expect(template.metadata?.annotations?.['prometheus.io/scrape']).toBeUndefined();
+      const container = template.spec.containers[0];
+      expect(container.ports).toBeUndefined();
+      expect(container.livenessProbe).toBeUndefined();
+      expect(container.readinessProbe).toBeUndefined();
+    },
+  },
+  {
     name: 'nameOverride',
     values: { nameOverride: 'pipeline' },
     check(objects) {
@@ -404,6 +461,53 @@ describeCluster('charts/quickcd with the real helm and API server', { timeout: 6
     for (const ns of extraNamespaces) await cluster.createNamespace(ns);
     await cluster.admin.makeApiClient(SchedulingV1Api).createPriorityClass({
       body: { metadata: { name: 'quickcd-high' }, value: 1000 },
+    });
+    // The Prometheus Operator's CRD, reduced to the fields the chart sets (their types as
+    // upstream): the dry run needs the kind, and judges what the chart renders.
+    await cluster.admin.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({
+      body: {
+        metadata: { name: 'servicemonitors.monitoring.coreos.com' },
+        spec: {
+          group: 'monitoring.coreos.com',
+          scope: 'Namespaced',
+          names: { plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      required: ['selector', 'endpoints'],
+                      properties: {
+                        selector: { type: 'object', x_kubernetes_preserve_unknown_fields: true },
+                        endpoints: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              port: { type: 'string' },
+                              path: { type: 'string' },
+                              interval: {
+                                type: 'string',
+                                pattern: '^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?)$',
+                              },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
     });
   }, 120_000);
   afterAll(async () => cluster?.stop());

@@ -110,6 +110,9 @@ describeCluster('the scheduler installed by helm, in the cluster', { timeout: 12
         pollInterval: 1,
         logLevel: 'debug',
         handlers: { content: HANDLERS },
+        // The node agent's Pods share this machine's network (and the upgrade's rolling update
+        // runs two at once): no HTTP port to share.
+        http: { port: 0 },
       }),
     ]);
     expect(installed.code, installed.stderr).toBe(0);

@@ -13,6 +13,11 @@ import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js
 import { createJobWatch, type JobUpdate } from '../../../scheduler/kubernetes/job-watch.js';
 import { createLeaseLeadership } from '../../../scheduler/kubernetes/lease-leadership.js';
 import { pruneHandlers } from '../../../scheduler/kubernetes/prune-handlers.js';
+import { createKubeEventRecorder } from '../../../scheduler/kubernetes/record-kube-event.js';
+import { createHistoryKeeper } from '../../../scheduler/kubernetes/create-history-keeper.js';
+import { readRunHistory } from '../../../scheduler/kubernetes/run-history.js';
+import { eventConfigMapName } from '../../../scheduler/kubernetes/names.js';
+import { systemClock } from '../../../scheduler/clock.js';
 import { publishHandlers } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
 import { describeCluster } from '../../support/cluster/describe-cluster.js';
@@ -66,12 +71,16 @@ const USED: readonly Permission[] = [
   p('', 'pods', 'list'),
   // watch-job-pods.ts: a waited Job's Pods, whose last state survives their deletion at the deadline
   p('', 'pods', 'watch'),
+  // create-history-keeper.ts: a finished run's output tail (its Pod found with pods list)
+  p('', 'pods/log', 'get'),
   // lease-leadership.ts read()
   p('coordination.k8s.io', 'leases', 'get'),
   // lease-leadership.ts tryAcquire() when there is no Lease yet
   p('coordination.k8s.io', 'leases', 'create'),
   // lease-leadership.ts: take over, renew, release (replace with resourceVersion)
   p('coordination.k8s.io', 'leases', 'update'),
+  // record-kube-event.ts: Kubernetes Events on the event ConfigMaps (whose uid it gets)
+  p('events.k8s.io', 'events', 'create'),
 ];
 
 const key = (x: Permission): string => `${x.group}/${x.resource}:${x.verb}`;
@@ -85,7 +94,7 @@ interface Rule {
 
 const namespace = 'quickcd';
 const repo = 'acme/webapp';
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.ROLE_TEST_LOG ?? 'silent' });
 let cluster: TestCluster;
 /** The chart's scheduler ServiceAccount, through the proxy like the scheduler would be. */
 let asScheduler: KubeConfig;
@@ -238,6 +247,52 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
     });
     expect(pruned.deleted).toEqual([v0.name]);
 
+    // a Kubernetes Event on the event ConfigMap: get (its uid), create
+    const recorder = createKubeEventRecorder({
+      kubeConfig: asScheduler,
+      namespace,
+      identity: 'role-test',
+      log,
+      clock: systemClock,
+    });
+    recorder.observer.launched?.({
+      event,
+      lane: 'blocking',
+      attempt: 1,
+      launch: launch.name,
+      adopted: false,
+    });
+    await recorder.flush();
+    const described = await cluster.kubectl([
+      '-n',
+      namespace,
+      'get',
+      'events.events.k8s.io',
+      '-o',
+      'json',
+    ]);
+    expect(described.stdout).toContain(`launched blocking run ${launch.name} (attempt 1)`);
+
+    // a run's history: its Pods (list), their log (none here: no node runs the Job), the event
+    // ConfigMap (get, its uid), the history ConfigMap (get, create)
+    const keeper = createHistoryKeeper({
+      kubeConfig: asScheduler,
+      namespace,
+      log,
+      clock: systemClock,
+    });
+    keeper.observer.outcomeRecorded?.({
+      event,
+      lane: 'blocking',
+      attempt: 1,
+      ok: true,
+      seconds: 1,
+      launch: launch.name,
+    });
+    await keeper.flush();
+    const kept = await readRunHistory(core, namespace, eventConfigMapName(repo, id));
+    expect(kept.map((r) => r.job)).toEqual([launch.name]);
+
     // retention
     await store.deleteEvent(repo, id);
     expect(await store.getEvent(id, repo)).toBeUndefined();
@@ -274,7 +329,6 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       ['delete', 'jobs.batch'],
       ['update', 'jobs.batch'],
       ['get', 'pods'],
-      ['get', 'pods/log'],
       ['get', 'secrets'],
       ['list', 'secrets'],
       ['delete', 'leases.coordination.k8s.io'],

@@ -21,6 +21,7 @@ interface Values {
   githubUrl: string;
   github: { existingSecret: string; token: string };
   pollInterval: number;
+  http: { port: number };
   replay: string;
   logLevel: string;
   replicas: number;
@@ -107,6 +108,7 @@ describe('values.yaml', () => {
     expect(`${values.image.repository}:${values.runner.image.flavour}`).toBe(defaults.runnerImage);
     expect(values.githubUrl).toBe(defaults.githubUrl);
     expect(values.pollInterval).toBe(defaults.pollInterval);
+    expect(values.http.port).toBe(defaults.httpPort);
     expect(values.runner.job.ttlSecondsAfterFinished).toBe(defaults.jobTtlSeconds);
     expect(values.retention).toEqual({
       days: defaults.retentionDays,

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../handlers/event.js';
+import { newStoredEvent } from '../scheduler/event-state.js';
+import { createFileStore } from '../scheduler/file-store.js';
+import type { StoredEvent } from '../scheduler/ports/event-store.js';
+import { eventually } from '../test/support/eventually.js';
+import { makeEvent, pushPayload, writeFiles } from '../test/support/fixtures.js';
+import { startGitHubServer } from '../test/support/github-server/index.js';
+import { startSchedulerProcess } from '../test/support/scheduler-process.js';
+import { benchReport } from './support/bench-report.js';
+
+/**
+ * The scheduler's resident memory (RSS, from /proc) once it has loaded, polled and gone idle:
+ * with an empty store, and with 10,000 handled events of history kept (QUICKCD_RETENTION_*
+ * large enough that none is pruned). Embedded: file store and local executor.
+ */
+const row = benchReport('Scheduler memory');
+const REPO = 'bench/memory';
+const HANDLERS = `import { on } from 'quickcd';
+on('PushEvent', async () => {}, { name: 'noop' });
+`;
+
+describe('scheduler memory', () => {
+  it('RSS idle, with an empty store and with 10,000 handled events kept', async () => {
+    const github = await startGitHubServer({ pollInterval: 1 });
+    try {
+      github.addEvent(REPO, { type: 'WatchEvent', payload: { action: 'started' } });
+      const empty = await idleRss(github, 0);
+      const full = await idleRss(github, 10_000);
+      row({
+        measure: 'scheduler RSS, idle, one repository, empty store',
+        result: `${empty} MB`,
+        target: '< 80 MB',
+        met: empty < 80,
+      });
+      row({
+        measure: 'scheduler RSS, idle, with 10,000 handled events kept',
+        result: `${full} MB (${full - empty >= 0 ? '+' : ''}${full - empty} MB)`,
+        target: 'flat (< +10 MB)',
+        met: full - empty < 10,
+      });
+      expect(empty).toBeGreaterThan(0);
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+async function idleRss(
+  github: Awaited<ReturnType<typeof startGitHubServer>>,
+  history: number,
+): Promise<number> {
+  const f = writeFiles({ 'handlers.ts': HANDLERS });
+  const stateDir = f.path('state');
+  if (history > 0) {
+    const store = createFileStore({ stateDir });
+    for (let i = 0; i < history; i++) {
+      const event = parseEvent(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), {
+          id: String(50_000_000_000 + i),
+          repo: REPO,
+        }),
+      );
+      const stored = newStoredEvent(event, [{ name: 'noop', blocking: true }], new Date());
+      await store.putEvent(handled(stored));
+    }
+  }
+  const scheduler = startSchedulerProcess(
+    ['--store', 'file', '--executor', 'local', '--state-dir', stateDir],
+    {
+      QUICKCD_GITHUB_TOKEN: github.token,
+      QUICKCD_GITHUB_URL: github.url,
+      QUICKCD_REPO: REPO,
+      QUICKCD_HANDLERS: f.path('handlers.ts'),
+      QUICKCD_RETENTION_DAYS: '3650',
+      QUICKCD_RETENTION_COUNT: '100000',
+      QUICKCD_LOG_LEVEL: 'info',
+      QUICKCD_POLL_INTERVAL: '1',
+    },
+  );
+  try {
+    // Two polls: everything a pass loads is loaded, and the store has been read.
+    await scheduler.waitForLog('polled', {}, 60_000);
+    const polls = () => scheduler.logs.filter((l) => l.msg === 'polled').length;
+    const start = polls();
+    await eventually(() => polls() > start + 1, 'two more polls', 60_000);
+    const status = readFileSync(`/proc/${scheduler.child.pid}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024);
+  } finally {
+    await scheduler.stop();
+  }
+}
+
+function handled(stored: StoredEvent): StoredEvent {
+  const at = new Date().toISOString();
+  return {
+    ...stored,
+    status: 'handled',
+    lanes: { blocking: { status: 'handled', attempts: 1, lastRunAt: at } },
+    handlers: { noop: { lane: 'blocking', status: 'complete', attempts: 1, completedAt: at } },
+  };
+}

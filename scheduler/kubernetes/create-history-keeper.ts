@@ -1,0 +1,113 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { Clock } from '../clock.js';
+import type { SchedulerObserver } from '../scheduler-observer.js';
+import { RUNNER_CONTAINER } from './job-manifest.js';
+import { kubernetesError } from './kubernetes-api-error.js';
+import { LABEL, eventConfigMapName, repoLabel } from './names.js';
+import { TAIL_BYTES, keepRun, lastBytes } from './run-history.js';
+
+export interface HistoryKeeper {
+  /** Fed by the dispatcher: each recorded outcome keeps that run's result and output tail. */
+  readonly observer: SchedulerObserver;
+  /** Resolves when the runs queued so far are kept (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+/** Lines asked of the kubelet: more than 64 KiB of any output that is not one long line. */
+const TAIL_LINES = 4000;
+
+/**
+ * Keeps each run's result and the last 64 KiB of its output (redacted) in the event's history
+ * ConfigMap, read from the Job's Pod as soon as the outcome is recorded, so that `quickcd logs`
+ * and `kubectl describe` show what happened after ttlSecondsAfterFinished removed the Job and
+ * its Pod. Queued; a failure is logged, never thrown.
+ */
+export function createHistoryKeeper(options: {
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly redact?: (text: string) => string;
+}): HistoryKeeper {
+  const { namespace, log, clock } = options;
+  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  const redact = options.redact ?? ((t: string) => t);
+  let queue: Promise<void> = Promise.resolve();
+
+  async function outputOf(job: string): Promise<string | undefined> {
+    const pods = await core.listNamespacedPod({
+      namespace,
+      labelSelector: `batch.kubernetes.io/job-name=${job}`,
+    });
+    const pod = pods.items.sort(
+      (a, b) =>
+        new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
+        new Date(a.metadata?.creationTimestamp ?? 0).getTime(),
+    )[0];
+    const name = pod?.metadata?.name;
+    if (!name) return undefined;
+    try {
+      return await core.readNamespacedPodLog({
+        namespace,
+        name,
+        container: RUNNER_CONTAINER,
+        tailLines: TAIL_LINES,
+      });
+    } catch (error) {
+      throw kubernetesError({ verb: 'get', resource: 'pods/log', namespace, name }, error);
+    }
+  }
+
+  const keep: NonNullable<SchedulerObserver['outcomeRecorded']> = ({
+    event,
+    lane,
+    attempt,
+    ok,
+    launch,
+    reason,
+  }) => {
+    if (!launch) return;
+    const finishedAt = clock.now().toISOString();
+    queue = queue.then(async () => {
+      try {
+        const output = await outputOf(launch).catch((error: unknown) => {
+          log.warn({ job: launch, err: errorMessage(error) }, 'cannot read the output of a run');
+          return undefined;
+        });
+        const { tail, truncated } = lastBytes(
+          redact(output ?? '(no output kept: the Pod was gone before the run was recorded)\n'),
+          TAIL_BYTES,
+        );
+        const owner = eventConfigMapName(event.repo, event.id);
+        const cm = await core.readNamespacedConfigMap({ namespace, name: owner });
+        const uid = cm.metadata?.uid;
+        if (!uid) return;
+        await keepRun(
+          core,
+          namespace,
+          { name: owner, uid },
+          { [LABEL.repo]: repoLabel(event.repo), [LABEL.eventId]: event.id },
+          {
+            job: launch,
+            lane,
+            attempt,
+            ok,
+            ...(reason ? { reason: redact(reason) } : {}),
+            finishedAt,
+            tail,
+            truncated,
+          },
+        );
+      } catch (error) {
+        log.warn(
+          { repo: event.repo, eventId: event.id, job: launch, err: errorMessage(error) },
+          'keeping the result and output of a run failed',
+        );
+      }
+    });
+  };
+
+  return { observer: { outcomeRecorded: keep }, flush: () => queue };
+}
