@@ -58,13 +58,19 @@ export interface Scheduler {
   run(signal: AbortSignal): Promise<'stopped' | 'leadership lost'>;
   /** Not ready, and why: repositories the credentials cannot read (`github:<repo>`). */
   readonly readiness: Readiness;
+  /**
+   * Resolves once the loop has nothing left to do until its clock moves or something changes:
+   * it sleeps, nothing is marked for dispatch, and no launch or record is under way (runs may
+   * be in flight). With a manual clock, tests advance time and then wait for this, never for a
+   * real-time delay.
+   */
+  idle(): Promise<void>;
 }
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 const CURSOR_REFRESH_MS = 60 * 60_000;
 const MAX_SLEEP_MS = 60 * 60_000;
-const MIN_SLEEP_MS = 10;
 const RESYNC_MS = 5 * 60_000;
 
 /**
@@ -89,6 +95,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return false;
   };
   let wakeController = new AbortController();
+  let sleeping = false;
+  let phase: 'starting' | 'looping' | 'done' = 'starting';
   // Something may be ready to dispatch: new events, a finished run, an operator's change.
   let dirty = true;
   const wake = () => {
@@ -258,60 +266,93 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         lastDispatch + RESYNC_MS,
       );
       const left = until - clock.now().getTime();
-      // Never spin: whatever the computed time, the loop yields at least briefly.
-      const ms = Number.isFinite(left)
-        ? Math.min(Math.max(left, MIN_SLEEP_MS), MAX_SLEEP_MS)
-        : MAX_SLEEP_MS;
-      await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+      // Time moved past a deadline during this pass (a slow pass, or a manual clock advanced
+      // meanwhile): look again now. Every deadline met is moved forward by the work it
+      // triggers (a poll, a dispatch, a prune), so this cannot spin.
+      if (left <= 0) continue;
+      const ms = Number.isFinite(left) ? Math.min(left, MAX_SLEEP_MS) : MAX_SLEEP_MS;
+      sleeping = true;
+      try {
+        await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+      } finally {
+        sleeping = false;
+      }
     }
   }
+
+  const quiet = () =>
+    phase === 'done' ||
+    (phase === 'looping' &&
+      sleeping &&
+      !dirty &&
+      !wakeController.signal.aborted &&
+      !dispatcher.busy);
 
   return {
     readiness,
 
+    async idle() {
+      // Quiet across a macrotask turn: a run that just finished has resumed its bookkeeping.
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        if (!quiet()) continue;
+        await new Promise((r) => setImmediate(r));
+        if (quiet()) return;
+      }
+    },
+
     async run(signal) {
-      // At start, leading or standing by: bad credentials are reported at once.
-      if (options.checkAccess) {
-        for (const repo of repos) {
-          if (signal.aborted) break;
-          await gate(repo, signal);
-        }
-        if (signal.aborted) {
-          log.info({ reason: 'stopped' }, 'scheduler stopped');
-          return 'stopped';
-        }
-      }
-      log.info({ repos }, 'waiting for leadership');
-      let lost: AbortSignal;
       try {
-        lost = await leadership.acquire(signal);
-      } catch (error) {
-        // Stopped while standing by: a clean stop, not a failure.
-        if (signal.aborted) {
-          log.info({ reason: 'stopped' }, 'scheduler stopped');
-          return 'stopped';
-        }
-        throw error;
-      }
-      const stop = AbortSignal.any([signal, lost]);
-      log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
-      const unsubscribe = store.subscribe?.(wake);
-      try {
-        await loop(stop);
+        return await lead(signal);
       } finally {
-        unsubscribe?.();
-        // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
-        await Promise.race([
-          dispatcher.settled(),
-          new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
-        ]);
-        await leadership.release().catch((error: unknown) => {
-          log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
-        });
+        phase = 'done';
       }
-      const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';
-      log.info({ reason }, 'scheduler stopped');
-      return reason;
     },
   };
+
+  async function lead(signal: AbortSignal): Promise<'stopped' | 'leadership lost'> {
+    // At start, leading or standing by: bad credentials are reported at once.
+    if (options.checkAccess) {
+      for (const repo of repos) {
+        if (signal.aborted) break;
+        await gate(repo, signal);
+      }
+      if (signal.aborted) {
+        log.info({ reason: 'stopped' }, 'scheduler stopped');
+        return 'stopped';
+      }
+    }
+    log.info({ repos }, 'waiting for leadership');
+    let lost: AbortSignal;
+    try {
+      lost = await leadership.acquire(signal);
+    } catch (error) {
+      // Stopped while standing by: a clean stop, not a failure.
+      if (signal.aborted) {
+        log.info({ reason: 'stopped' }, 'scheduler stopped');
+        return 'stopped';
+      }
+      throw error;
+    }
+    const stop = AbortSignal.any([signal, lost]);
+    log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
+    const unsubscribe = store.subscribe?.(wake);
+    try {
+      phase = 'looping';
+      await loop(stop);
+    } finally {
+      unsubscribe?.();
+      // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
+      await Promise.race([
+        dispatcher.settled(),
+        new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
+      ]);
+      await leadership.release().catch((error: unknown) => {
+        log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
+      });
+    }
+    const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';
+    log.info({ reason }, 'scheduler stopped');
+    return reason;
+  }
 }
