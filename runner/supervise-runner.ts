@@ -93,6 +93,13 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       // Killed by a signal from outside (not ours): it may not have written its result.
       const diedOf = code === null && killedFor === undefined ? signal : undefined;
       if (diedOf) killedFor = `the runner was killed by ${diedOf}`;
+      // Exited 0 inside a handler (its process.exit(0)): no result, yet a success status. That
+      // handler failed; the result is written from what was reported. (A non-zero exit without
+      // a result already fails every handler, with the runner's last lines as the reason.)
+      const endedInside = killedFor === undefined && code === 0 && running !== undefined;
+      if (endedInside) {
+        killedFor = `the runner exited with status 0 inside handler ${running!.name} before it finished (process.exit in a handler?)`;
+      }
       if (killedFor === undefined) return resolve(code ?? 1);
       const stuck: HandlerResult[] = running
         ? [
@@ -101,7 +108,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               lane: running.lane,
               ok: false,
               durationMs: Date.now() - running.startedAt,
-              error: `killed: ${killedFor}`,
+              error: endedInside ? killedFor : `killed: ${killedFor}`,
             },
           ]
         : [];
@@ -111,12 +118,12 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               options.resultFile,
               encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
               // A runner killed from outside may have written its own, complete result.
-              { flag: diedOf ? 'wx' : 'w' },
+              { flag: diedOf || endedInside ? 'wx' : 'w' },
             )
           : Promise.resolve();
       void written
         .catch((error: unknown) => {
-          if (diedOf && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
+          if ((diedOf || endedInside) && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
           options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
         })
         .then(() => {
