@@ -69,14 +69,21 @@ function placeholder(event: GitHubEvent): GitHubEvent {
   };
 }
 
-/** A too-large event: failed, every lane failed with the reason, so it is never run. */
+/**
+ * A too-large event: failed, every lane and every handler not yet complete failed with the
+ * reason, so it is never run and says why wherever one looks.
+ */
 function markTooLarge(stored: StoredEvent, problem: string): StoredEvent {
   const lanes: Partial<Record<Lane, LaneState>> = {};
   for (const [lane, state] of Object.entries(stored.lanes) as [Lane, LaneState][]) {
     const { nextRunAt: _dropped, ...rest } = state;
     lanes[lane] = { ...rest, status: 'failed', lastError: problem };
   }
-  return { ...stored, status: 'failed', lanes, problem };
+  const handlers: Record<string, HandlerState> = {};
+  for (const [name, h] of Object.entries(stored.handlers)) {
+    handlers[name] = h.status === 'complete' ? h : { ...h, status: 'failed', error: problem };
+  }
+  return { ...stored, status: 'failed', lanes, handlers, problem };
 }
 
 function extreme(times: (string | undefined)[], pick: 'min' | 'max'): string | undefined {

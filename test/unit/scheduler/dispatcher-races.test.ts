@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../handlers/event.js';
@@ -5,6 +6,11 @@ import { addHandler, createRegistry } from '../../../handlers/registry.js';
 import { createScheduler } from '../../../scheduler/create-scheduler.js';
 import { markLaunched, markSkipped, newStoredEvent } from '../../../scheduler/event-state.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
+import {
+  configMapToEvent,
+  eventToConfigMap,
+} from '../../../scheduler/kubernetes/event-configmap.js';
+import { retryEvent } from '../../../scheduler/operator-actions.js';
 import type { EventStore, StoredEvent } from '../../../scheduler/ports/event-store.js';
 import type { Leadership } from '../../../scheduler/ports/leadership.js';
 import { eventually } from '../../support/eventually.js';
@@ -168,5 +174,45 @@ describe('dispatcher under restarts and bad state', () => {
     const { stop, done } = run(createFileStore({ stateDir: tempDir() }), { leadership: standby });
     stop.abort();
     await expect(done).resolves.toBe('stopped');
+  });
+});
+
+describe('an event stored without its payload (too large even compressed)', () => {
+  it('never runs, stays failed with its reason, and cannot be retried', async () => {
+    // The ConfigMap encoding with a tiny limit: what the Kubernetes store keeps of a huge event.
+    const inner = createFileStore({ stateDir: tempDir() });
+    const asStored = (e: StoredEvent) => configMapToEvent(eventToConfigMap(e, 600));
+    const store: EventStore = {
+      ...inner,
+      putEvent: (e) => inner.putEvent(asStored(e)),
+      updateEvent: (repo, id, mutate) => inner.updateEvent(repo, id, (e) => asStored(mutate(e))),
+    };
+    const big = parseEvent(
+      makeEvent(
+        'PushEvent',
+        {
+          ...pushPayload('refs/heads/main'),
+          commits: [{ message: randomBytes(2000).toString('base64') }],
+        },
+        { id: '20' },
+      ),
+    );
+    await store.putEvent(newStoredEvent(big, registry.handlers, createManualClock().now()));
+    const { fake, idle, clock } = run(store);
+    await idle();
+    expect(fake.runs).toHaveLength(0);
+    const kept = await store.getEvent('20', 'acme/webapp');
+    expect(kept).toMatchObject({
+      status: 'failed',
+      problem: expect.stringMatching(/too large to store/),
+    });
+    expect(kept?.event.payload).toEqual({});
+    expect(kept?.handlers.deploy).toMatchObject({ status: 'failed', error: kept?.problem });
+    await expect(retryEvent(store, '20', clock.now())).rejects.toThrow(
+      /cannot run: event 20 is too large/,
+    );
+    clock.advance(24 * 3600_000);
+    await idle();
+    expect(fake.runs).toHaveLength(0);
   });
 });
