@@ -96,6 +96,11 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   };
   let wakeController = new AbortController();
   let sleeping = false;
+  // Failed dispatch passes in a row, and when the next pass is due.
+  let dispatchFailures = 0;
+  let retryAt: number | undefined;
+  /** After a failed pass only its backoff brings the next one: change notifications do not. */
+  const backingOff = (at: number) => dispatchFailures > 0 && retryAt !== undefined && retryAt > at;
   let phase: 'starting' | 'looping' | 'done' = 'starting';
   // Something may be ready to dispatch: new events, a finished run, an operator's change.
   let dirty = true;
@@ -227,8 +232,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function loop(signal: AbortSignal): Promise<void> {
     let nextPruneAt = options.prune ? 0 : Infinity;
-    let dispatchFailures = 0;
-    let retryAt: number | undefined;
     let lastDispatch = 0;
     while (!signal.aborted) {
       wakeController = new AbortController();
@@ -240,7 +243,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       // An idle poll (nothing new, nothing finished, no retry due) costs no store read.
       const at = clock.now().getTime();
       // A resync every few minutes covers a change notification that never came.
-      if (dirty || (retryAt !== undefined && retryAt <= at) || at - lastDispatch >= RESYNC_MS) {
+      const due = retryAt !== undefined && retryAt <= at;
+      if ((dirty && !backingOff(at)) || due || at - lastDispatch >= RESYNC_MS) {
         dirty = false;
         lastDispatch = at;
         try {
@@ -249,8 +253,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         } catch (error) {
           dispatchFailures++;
           dirty = true;
-          retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
-          log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+          const delay = Math.min(1000 * 2 ** dispatchFailures, 60_000);
+          retryAt = clock.now().getTime() + delay;
+          log.error(
+            { err: errorMessage(error), failures: dispatchFailures, retryInMs: delay },
+            'dispatch failed; trying again after the backoff',
+          );
         }
       }
       if (options.prune && now >= nextPruneAt) {
@@ -284,7 +292,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     phase === 'done' ||
     (phase === 'looping' &&
       sleeping &&
-      !dirty &&
+      (!dirty || backingOff(clock.now().getTime())) &&
       !wakeController.signal.aborted &&
       !dispatcher.busy);
 

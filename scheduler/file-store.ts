@@ -1,18 +1,22 @@
 import { watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuickcdError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import { compareEventIds } from '../handlers/event.js';
 import { atomicWrite } from './atomic-write.js';
 import { cursorSchema } from './cursor.js';
 import { withFileLock } from './file-lock.js';
 import type { EventStore, StoredEvent } from './ports/event-store.js';
+import { storedEventProblems } from './stored-event-problems.js';
 
 export interface FileStoreOptions {
   /** Holds `events/<owner>~<repo>~<id>.json` and `cursors/<owner>~<repo>.json`. */
   readonly stateDir: string;
   /** Create the state directory when missing (the scheduler); operator commands do not. */
   readonly create?: boolean;
+  /** Where a quarantined (corrupt) event file is reported. */
+  readonly log?: Logger;
 }
 
 const SEP = '~'; // not allowed in GitHub owner or repository names
@@ -22,7 +26,7 @@ const SEP = '~'; // not allowed in GitHub owner or repository names
  * rename), so a crash at any point leaves a readable store; updates hold a lock file, so the
  * scheduler and `quickcd retry|skip` can write the same event.
  */
-export function createFileStore({ stateDir, create = true }: FileStoreOptions): EventStore {
+export function createFileStore({ stateDir, create = true, log }: FileStoreOptions): EventStore {
   const eventsDir = join(stateDir, 'events');
   const cursorsDir = join(stateDir, 'cursors');
   const ready = create
@@ -54,14 +58,29 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw failure(`cannot read ${file}: ${errorMessage(error)}`, error);
     }
+    let value: unknown;
     try {
-      return JSON.parse(text) as StoredEvent;
+      value = JSON.parse(text);
     } catch (error) {
-      throw failure(
-        `${file} is not valid JSON (${errorMessage(error)}); fix or delete the file`,
-        error,
-      );
+      throw corrupt(file, `it is not valid JSON (${errorMessage(error)})`, error);
     }
+    const problems = storedEventProblems(value);
+    if (problems.length > 0)
+      throw corrupt(file, `it is not a stored event: ${problems.join('; ')}`);
+    return value as StoredEvent;
+  }
+
+  /**
+   * A corrupt event file is set aside as `<file>.corrupt` (kept for the operator, out of the
+   * store) and reported; the other events go on.
+   */
+  async function quarantine(file: string, error: QuickcdError): Promise<void> {
+    const aside = `${file}.corrupt`;
+    await rename(file, aside).catch(() => undefined);
+    log?.error(
+      { err: error.message, code: error.code, file, quarantined: aside },
+      `quarantined a corrupt stored event: ${error.message}; it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
+    );
   }
 
   async function findFile(id: string, repo?: string): Promise<string | undefined> {
@@ -92,7 +111,14 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       const files = (await listEventFiles()).filter((f) => /~\d+\.json$/.test(f));
       const events: StoredEvent[] = [];
       for (const f of files) {
-        const stored = await read(join(eventsDir, f));
+        let stored: StoredEvent | undefined;
+        try {
+          stored = await read(join(eventsDir, f));
+        } catch (error) {
+          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+          await quarantine(join(eventsDir, f), error);
+          continue;
+        }
         if (!stored) continue; // deleted meanwhile
         if (filter.repo && stored.repo !== filter.repo) continue;
         if (filter.status && !filter.status.includes(stored.status)) continue;
@@ -166,6 +192,13 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       };
     },
   };
+}
+
+function corrupt(file: string, what: string, cause?: unknown): QuickcdError {
+  return new QuickcdError('STORE_CORRUPT', `${file} is corrupt: ${what}; fix or delete the file`, {
+    file,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function failure(message: string, cause: unknown): QuickcdError {

@@ -4,6 +4,7 @@ import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { GitHubEvent } from '../../handlers/event.js';
 import type { Lane } from '../../handlers/registry.js';
 import type { EventStatus, HandlerState, LaneState, StoredEvent } from '../ports/event-store.js';
+import { storedEventProblems } from '../stored-event-problems.js';
 import { LABEL, MANAGED_BY, eventConfigMapName, repoLabel } from './names.js';
 
 /** Key of the event JSON (as the Events API delivered it) in `data`. */
@@ -148,7 +149,7 @@ export function eventToConfigMap(
 function corrupt(cm: V1ConfigMap, what: string, cause?: unknown): QuickcdError {
   const name = cm.metadata?.name ?? '(unnamed)';
   return new QuickcdError(
-    'STORE_FAILED',
+    'STORE_CORRUPT',
     `Event ConfigMap "${name}" is unreadable: ${what}` +
       (cause === undefined ? '' : ` (${errorMessage(cause)})`) +
       '. Fix or delete it (kubectl delete configmap ' +
@@ -194,7 +195,7 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
     );
   }
   const problem = annotations[ANNOTATION.problem];
-  return {
+  const stored = {
     repo: annotations[ANNOTATION.repo] ?? event.repo.name,
     id: labels[LABEL.eventId] ?? event.id,
     type: event.type,
@@ -214,4 +215,7 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
     late: annotations[ANNOTATION.late] === 'true',
     ...(problem === undefined ? {} : { problem }),
   };
+  const problems = storedEventProblems(stored);
+  if (problems.length > 0) throw corrupt(cm, `it is not a stored event: ${problems.join('; ')}`);
+  return stored;
 }
