@@ -149,8 +149,14 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         return;
       }
       // A launch that failed on the way back may still have started the run: never start the
-      // next attempt beside it. If it exists, the lane stays running and is adopted later.
-      if (await executor.find(spec).catch(() => undefined)) throw error;
+      // next attempt beside it. If it exists, the lane stays running and is adopted later. An
+      // error is never evidence of absence: only a definite "not found" (find resolving
+      // undefined, e.g. a 404) fails the attempt; a failing look leaves the lane running.
+      const found = await executor.find(spec).then(
+        (f) => f !== undefined,
+        () => true,
+      );
+      if (found) throw error;
       outcome = { ok: false, results: undefined, reason: `launch failed: ${errorMessage(error)}` };
     }
     const recorded = await store.updateEvent(event.repo, event.id, (e) => {

@@ -12,6 +12,7 @@ import {
 } from '../../../scheduler/kubernetes/event-configmap.js';
 import { retryEvent } from '../../../scheduler/operator-actions.js';
 import type { EventStore, StoredEvent } from '../../../scheduler/ports/event-store.js';
+import type { Executor } from '../../../scheduler/ports/executor.js';
 import type { Leadership } from '../../../scheduler/ports/leadership.js';
 import { eventually } from '../../support/eventually.js';
 import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
@@ -214,5 +215,59 @@ describe('an event stored without its payload (too large even compressed)', () =
     clock.advance(24 * 3600_000);
     await idle();
     expect(fake.runs).toHaveLength(0);
+  });
+});
+
+describe('a launch whose answer is lost', () => {
+  it('is not taken for absence when looking for the run fails too: no second attempt beside it', async () => {
+    const store = createFileStore({ stateDir: tempDir() });
+    await store.putEvent(stored('11'));
+    const fake = fakeExecutor();
+    let broken = true;
+    // POST /jobs applied by the server, but the client sees a 500; the GET after it fails too.
+    const executor: Executor = {
+      ...fake.executor,
+      launch: async (spec) => {
+        const launch = await fake.executor.launch(spec);
+        if (broken) throw new Error('Cannot create Job: HTTP 500 Internal Server Error');
+        return launch;
+      },
+      find: async (spec) => {
+        if (broken) throw new Error('Cannot read Job: HTTP 500 Internal Server Error');
+        return fake.executor.find(spec);
+      },
+    };
+    const clock = createManualClock();
+    const stop = new AbortController();
+    stops.push(stop);
+    const scheduler = createScheduler({
+      repos: ['acme/webapp'],
+      source: queuedSource().source,
+      store,
+      executor,
+      leadership: leader,
+      registry,
+      config,
+      log: pino({ level: 'silent' }),
+      clock,
+    });
+    void scheduler.run(stop.signal);
+    await scheduler.idle();
+    expect(fake.runs.map((r) => r.spec.attempt)).toEqual([1]);
+    expect((await store.getEvent('11'))?.lanes.blocking).toMatchObject({
+      status: 'running',
+      attempts: 1,
+    });
+    // Well past the backoff of a failed attempt: still the one run.
+    clock.advance(10 * 60_000);
+    await scheduler.idle();
+    expect(fake.runs.map((r) => r.spec.attempt)).toEqual([1]);
+    // The API server answers again: the run is adopted and its outcome recorded.
+    broken = false;
+    clock.advance(10 * 60_000);
+    await scheduler.idle();
+    fake.finish(fake.runs[0]!, 'ok');
+    await eventually(async () => (await store.getEvent('11'))?.status === 'handled');
+    expect(fake.runs).toHaveLength(1);
   });
 });
