@@ -94,9 +94,15 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       const diedOf = code === null && killedFor === undefined ? signal : undefined;
       if (diedOf) killedFor = `the runner was killed by ${diedOf}`;
       // Exited 0 inside a handler (its process.exit(0)): no result, yet a success status. That
-      // handler failed; the result is written from what was reported. (A non-zero exit without
-      // a result already fails every handler, with the runner's last lines as the reason.)
-      const endedInside = killedFor === undefined && code === 0 && running !== undefined;
+      // handler failed; the result is written from what was reported, unless the runner wrote
+      // its own (then only the last progress message was lost: its status stands). A non-zero
+      // exit without a result already fails every handler, with the runner's last lines.
+      const endedInside =
+        killedFor === undefined &&
+        code === 0 &&
+        running !== undefined &&
+        options.resultFile !== undefined &&
+        eventId !== undefined;
       if (endedInside) {
         killedFor = `the runner exited with status 0 inside handler ${running!.name} before it finished (process.exit in a handler?)`;
       }
@@ -122,13 +128,20 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
             )
           : Promise.resolve();
       void written
-        .catch((error: unknown) => {
-          if ((diedOf || endedInside) && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
-          options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
-        })
-        .then(() => {
-          killLeftoverProcesses({ ownGroup: true, marker });
-          resolve(1);
+        .then(
+          () => 1,
+          (error: unknown) => {
+            const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
+            if (endedInside && exists) return 0;
+            if (!(diedOf && exists)) {
+              options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
+            }
+            return 1;
+          },
+        )
+        .then((status) => {
+          if (status !== 0) killLeftoverProcesses({ ownGroup: true, marker });
+          resolve(status);
         });
     });
   });
