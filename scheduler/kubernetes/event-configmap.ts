@@ -10,6 +10,7 @@ import type {
   MatchedEvent,
   StoredEvent,
 } from '../ports/event-store.js';
+import { storedEventProblems } from '../stored-event-problems.js';
 import { LABEL, MANAGED_BY, eventConfigMapName, repoLabel } from './names.js';
 
 /** Key of the event JSON (as the Events API delivered it) in `data`. */
@@ -77,14 +78,21 @@ function placeholder(event: GitHubEvent): GitHubEvent {
   };
 }
 
-/** A too-large event: failed, every lane failed with the reason, so it is never run. */
+/**
+ * A too-large event: failed, every lane and every handler not yet complete failed with the
+ * reason, so it is never run and says why wherever one looks.
+ */
 function markTooLarge(stored: StoredEvent, problem: string): StoredEvent {
   const lanes: Partial<Record<Lane, LaneState>> = {};
   for (const [lane, state] of Object.entries(stored.lanes) as [Lane, LaneState][]) {
     const { nextRunAt: _dropped, ...rest } = state;
     lanes[lane] = { ...rest, status: 'failed', lastError: problem };
   }
-  return { ...stored, status: 'failed', lanes, problem };
+  const handlers: Record<string, HandlerState> = {};
+  for (const [name, h] of Object.entries(stored.handlers)) {
+    handlers[name] = h.status === 'complete' ? h : { ...h, status: 'failed', error: problem };
+  }
+  return { ...stored, status: 'failed', lanes, handlers, problem };
 }
 
 function extreme(times: (string | undefined)[], pick: 'min' | 'max'): string | undefined {
@@ -151,7 +159,7 @@ export function eventToConfigMap(
 function corrupt(cm: V1ConfigMap, what: string, cause?: unknown): QuickcdError {
   const name = cm.metadata?.name ?? '(unnamed)';
   return new QuickcdError(
-    'STORE_FAILED',
+    'STORE_CORRUPT',
     `Event ConfigMap "${name}" is unreadable: ${what}` +
       (cause === undefined ? '' : ` (${errorMessage(cause)})`) +
       '. Fix or delete it (kubectl delete configmap ' +
@@ -199,7 +207,7 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
   const problem = annotations[ANNOTATION.problem];
   const matched = annotations[ANNOTATION.matched];
   const supersededBy = annotations[ANNOTATION.supersededBy];
-  return {
+  const stored = {
     repo: annotations[ANNOTATION.repo] ?? event.repo.name,
     id: labels[LABEL.eventId] ?? event.id,
     type: event.type,
@@ -230,4 +238,7 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
         }),
     ...(supersededBy === undefined ? {} : { supersededBy }),
   };
+  const problems = storedEventProblems(stored);
+  if (problems.length > 0) throw corrupt(cm, `it is not a stored event: ${problems.join('; ')}`);
+  return stored;
 }

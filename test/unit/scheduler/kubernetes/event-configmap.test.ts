@@ -159,8 +159,21 @@ describe('eventToConfigMap', () => {
     cm.data = { [EVENT_KEY]: '{nope' };
     expect(() => configMapToEvent(cm)).toThrow(
       expect.objectContaining({
-        code: 'STORE_FAILED',
+        code: 'STORE_CORRUPT',
         message: expect.stringContaining('quickcd-acme-web-app-45000000123'),
+      }),
+    );
+  });
+
+  it('reports valid JSON of the wrong shape (lanes: null) by name and field', () => {
+    const cm = eventToConfigMap(stored());
+    cm.metadata!.annotations!['quickcd.dev/lanes'] = 'null';
+    expect(() => configMapToEvent(cm)).toThrow(
+      expect.objectContaining({
+        code: 'STORE_CORRUPT',
+        message: expect.stringMatching(
+          /quickcd-acme-web-app-45000000123" is unreadable: it is not a stored event: lanes: /,
+        ),
       }),
     );
   });
