@@ -73,7 +73,7 @@ export function createAdapters(
     },
 
     store(): EventStore {
-      if (config.store === 'file') return createFileStore({ stateDir, create: !operator });
+      if (config.store === 'file') return createFileStore({ stateDir, create: !operator, log });
       const { kubeConfig, namespace } = kube();
       return createConfigMapStore({ kubeConfig, namespace, log });
     },

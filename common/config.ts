@@ -101,6 +101,24 @@ export const settings = {
     schema: seconds().default(60),
     describe: 'seconds between polls (GitHub X-Poll-Interval wins when larger)',
   },
+  fastPollInterval: {
+    env: ['QUICKCD_FAST_POLL_INTERVAL'],
+    schema: seconds(0).default(10),
+    describe:
+      "seconds between the fast sources' conditional polls of refs, pull requests and comments (0 disables them)",
+  },
+  fastPollBudget: {
+    env: ['QUICKCD_FAST_POLL_BUDGET'],
+    schema: count(1).default(300),
+    describe:
+      'fast-source requests a minute per token (GitHub allows 900): with many repositories the fast interval stretches',
+  },
+  webhookSecret: {
+    env: ['QUICKCD_WEBHOOK_SECRET'],
+    schema: z.string().min(1).optional(),
+    describe: 'secret of GitHub webhook deliveries: POST /webhook then nudges the fast sources',
+    secret: true,
+  },
   revalidateInterval: {
     env: ['QUICKCD_REVALIDATE_INTERVAL'],
     schema: seconds().default(600),
@@ -412,7 +430,7 @@ export function requireRepos(config: Config): readonly Repo[] {
 
 /** The values quickcd must never print: tokens, keys and the env vars named secret. */
 export function secretValues(config: Config, env: Env = process.env): string[] {
-  const values = [config.githubToken, config.githubAppPrivateKey];
+  const values = [config.githubToken, config.githubAppPrivateKey, config.webhookSecret];
   for (const name of config.secretEnv) values.push(env[name]);
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }

@@ -12,6 +12,7 @@ export type QuickcdErrorCode =
   | 'HANDLER_TIMEOUT'
   | 'COMMAND_FAILED'
   | 'STORE_FAILED'
+  | 'STORE_CORRUPT'
   | 'EVENT_NOT_FOUND'
   | 'STATE_DIR_NOT_FOUND'
   | 'LANE_ORDER'

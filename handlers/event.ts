@@ -17,6 +17,12 @@ export const eventSchema = z.looseObject({
   org: z.looseObject({ login: z.string() }).optional(),
 });
 
+/**
+ * Which source saw the event first: the Events API (the record), or a fast watcher of refs,
+ * pull requests or comments (a synthesised, Events-API-shaped event; see README, "Fast sources").
+ */
+export type EventSourceName = 'events-api' | 'refs' | 'pulls' | 'comments';
+
 export interface GitHubEvent<T extends string = string> {
   readonly id: string;
   readonly type: T;
@@ -26,6 +32,8 @@ export interface GitHubEvent<T extends string = string> {
   readonly public?: boolean;
   readonly created_at: string;
   readonly org?: { readonly login: string; readonly [key: string]: unknown };
+  /** Set by the scheduler (absent in events files and older stored events: the Events API). */
+  readonly source?: EventSourceName;
   readonly [key: string]: unknown;
 }
 

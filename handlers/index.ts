@@ -7,7 +7,7 @@ export { shellQuote } from './shell-quote.js';
 export { TRUSTED_AUTHOR_ASSOCIATIONS, isTrustedAuthor } from './trusted-authors.js';
 export { fenced } from './logging-shell.js';
 export { compareEventIds, parseEvent } from './event.js';
-export type { GitHubEvent } from './event.js';
+export type { EventSourceName, GitHubEvent } from './event.js';
 export type { Shell, ShellOptions, CommandResult } from './shell.js';
 export type {
   CommentLog,

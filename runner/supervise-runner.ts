@@ -93,6 +93,19 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       // Killed by a signal from outside (not ours): it may not have written its result.
       const diedOf = code === null && killedFor === undefined ? signal : undefined;
       if (diedOf) killedFor = `the runner was killed by ${diedOf}`;
+      // Exited 0 inside a handler (its process.exit(0)): no result, yet a success status. That
+      // handler failed; the result is written from what was reported, unless the runner wrote
+      // its own (then only the last progress message was lost: its status stands). A non-zero
+      // exit without a result already fails every handler, with the runner's last lines.
+      const endedInside =
+        killedFor === undefined &&
+        code === 0 &&
+        running !== undefined &&
+        options.resultFile !== undefined &&
+        eventId !== undefined;
+      if (endedInside) {
+        killedFor = `the runner exited with status 0 inside handler ${running!.name} before it finished (process.exit in a handler?)`;
+      }
       if (killedFor === undefined) return resolve(code ?? 1);
       const stuck: HandlerResult[] = running
         ? [
@@ -101,7 +114,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               lane: running.lane,
               ok: false,
               durationMs: Date.now() - running.startedAt,
-              error: `killed: ${killedFor}`,
+              error: endedInside ? killedFor : `killed: ${killedFor}`,
             },
           ]
         : [];
@@ -111,17 +124,24 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               options.resultFile,
               encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
               // A runner killed from outside may have written its own, complete result.
-              { flag: diedOf ? 'wx' : 'w' },
+              { flag: diedOf || endedInside ? 'wx' : 'w' },
             )
           : Promise.resolve();
       void written
-        .catch((error: unknown) => {
-          if (diedOf && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
-          options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
-        })
-        .then(() => {
-          killLeftoverProcesses({ ownGroup: true, marker });
-          resolve(1);
+        .then(
+          () => 1,
+          (error: unknown) => {
+            const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
+            if (endedInside && exists) return 0;
+            if (!(diedOf && exists)) {
+              options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
+            }
+            return 1;
+          },
+        )
+        .then((status) => {
+          if (status !== 0) killLeftoverProcesses({ ownGroup: true, marker });
+          resolve(status);
         });
     });
   });

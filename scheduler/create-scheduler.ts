@@ -64,13 +64,21 @@ export interface Scheduler {
   run(signal: AbortSignal): Promise<'stopped' | 'leadership lost'>;
   /** Not ready, and why: repositories the credentials cannot read (`github:<repo>`). */
   readonly readiness: Readiness;
+  /** Polls `repo` at once (a webhook nudge to the fast sources). */
+  nudge(repo: string): void;
+  /**
+   * Resolves once the loop has nothing left to do until its clock moves or something changes:
+   * it sleeps, nothing is marked for dispatch, and no launch or record is under way (runs may
+   * be in flight). With a manual clock, tests advance time and then wait for this, never for a
+   * real-time delay.
+   */
+  idle(): Promise<void>;
 }
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 const CURSOR_REFRESH_MS = 60 * 60_000;
 const MAX_SLEEP_MS = 60 * 60_000;
-const MIN_SLEEP_MS = 10;
 const RESYNC_MS = 5 * 60_000;
 
 /**
@@ -96,6 +104,13 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     return false;
   };
   let wakeController = new AbortController();
+  let sleeping = false;
+  // Failed dispatch passes in a row, and when the next pass is due.
+  let dispatchFailures = 0;
+  let retryAt: number | undefined;
+  /** After a failed pass only its backoff brings the next one: change notifications do not. */
+  const backingOff = (at: number) => dispatchFailures > 0 && retryAt !== undefined && retryAt > at;
+  let phase: 'starting' | 'looping' | 'done' = 'starting';
   // Something may be ready to dispatch: new events, a finished run, an operator's change.
   let dirty = true;
   const wake = () => {
@@ -238,8 +253,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
 
   async function loop(signal: AbortSignal): Promise<void> {
     let nextPruneAt = options.prune ? 0 : Infinity;
-    let dispatchFailures = 0;
-    let retryAt: number | undefined;
     let lastDispatch = 0;
     while (!signal.aborted) {
       wakeController = new AbortController();
@@ -251,7 +264,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       // An idle poll (nothing new, nothing finished, no retry due) costs no store read.
       const at = clock.now().getTime();
       // A resync every few minutes covers a change notification that never came.
-      if (dirty || (retryAt !== undefined && retryAt <= at) || at - lastDispatch >= RESYNC_MS) {
+      const due = retryAt !== undefined && retryAt <= at;
+      if ((dirty && !backingOff(at)) || due || at - lastDispatch >= RESYNC_MS) {
         dirty = false;
         lastDispatch = at;
         try {
@@ -261,8 +275,12 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         } catch (error) {
           dispatchFailures++;
           dirty = true;
-          retryAt = clock.now().getTime() + Math.min(1000 * 2 ** dispatchFailures, 60_000);
-          log.error({ err: errorMessage(error) }, 'dispatch failed; trying again');
+          const delay = Math.min(1000 * 2 ** dispatchFailures, 60_000);
+          retryAt = clock.now().getTime() + delay;
+          log.error(
+            { err: errorMessage(error), failures: dispatchFailures, retryInMs: delay },
+            'dispatch failed; trying again after the backoff',
+          );
           readiness.set('store', `reading the stored events failed: ${errorMessage(error)}`);
         }
       }
@@ -281,65 +299,104 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
         lastDispatch + RESYNC_MS,
       );
       const left = until - clock.now().getTime();
-      // Never spin: whatever the computed time, the loop yields at least briefly.
-      const ms = Number.isFinite(left)
-        ? Math.min(Math.max(left, MIN_SLEEP_MS), MAX_SLEEP_MS)
-        : MAX_SLEEP_MS;
-      await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+      // Time moved past a deadline during this pass (a slow pass, or a manual clock advanced
+      // meanwhile): look again now. Every deadline met is moved forward by the work it
+      // triggers (a poll, a dispatch, a prune), so this cannot spin.
+      if (left <= 0) continue;
+      const ms = Number.isFinite(left) ? Math.min(left, MAX_SLEEP_MS) : MAX_SLEEP_MS;
+      sleeping = true;
+      try {
+        await clock.sleep(ms, AbortSignal.any([signal, wakeController.signal]));
+      } finally {
+        sleeping = false;
+      }
     }
   }
+
+  const quiet = () =>
+    phase === 'done' ||
+    (phase === 'looping' &&
+      sleeping &&
+      (!dirty || backingOff(clock.now().getTime())) &&
+      !wakeController.signal.aborted &&
+      !dispatcher.busy);
 
   return {
     readiness,
 
+    nudge(repo) {
+      if (!nextPollAt.has(repo)) return;
+      nextPollAt.set(repo, 0);
+      wake();
+    },
+
+    async idle() {
+      // Quiet across a macrotask turn: a run that just finished has resumed its bookkeeping.
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        if (!quiet()) continue;
+        await new Promise((r) => setImmediate(r));
+        if (quiet()) return;
+      }
+    },
+
     async run(signal) {
-      // Ready once the repositories were checked and it leads or stands by.
-      readiness.set('scheduler', 'starting: checking access to the repositories');
-      // At start, leading or standing by: bad credentials are reported at once.
-      if (options.checkAccess) {
-        for (const repo of repos) {
-          if (signal.aborted) break;
-          await gate(repo, signal);
-        }
-        if (signal.aborted) {
-          log.info({ reason: 'stopped' }, 'scheduler stopped');
-          return 'stopped';
-        }
-      }
-      readiness.clear('scheduler');
-      log.info({ repos }, 'waiting for leadership');
-      let lost: AbortSignal;
       try {
-        lost = await leadership.acquire(signal);
-      } catch (error) {
-        // Stopped while standing by: a clean stop, not a failure.
-        if (signal.aborted) {
-          log.info({ reason: 'stopped' }, 'scheduler stopped');
-          return 'stopped';
-        }
-        throw error;
-      }
-      const stop = AbortSignal.any([signal, lost]);
-      log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
-      const unsubscribe = store.subscribe?.(wake);
-      options.liveness?.leading(true);
-      try {
-        await loop(stop);
+        return await lead(signal);
       } finally {
-        options.liveness?.leading(false);
-        unsubscribe?.();
-        // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
-        await Promise.race([
-          dispatcher.settled(),
-          new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
-        ]);
-        await leadership.release().catch((error: unknown) => {
-          log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
-        });
+        phase = 'done';
       }
-      const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';
-      log.info({ reason }, 'scheduler stopped');
-      return reason;
     },
   };
+
+  async function lead(signal: AbortSignal): Promise<'stopped' | 'leadership lost'> {
+    // Ready once the repositories were checked and it leads or stands by.
+    readiness.set('scheduler', 'starting: checking access to the repositories');
+    // At start, leading or standing by: bad credentials are reported at once.
+    if (options.checkAccess) {
+      for (const repo of repos) {
+        if (signal.aborted) break;
+        await gate(repo, signal);
+      }
+      if (signal.aborted) {
+        log.info({ reason: 'stopped' }, 'scheduler stopped');
+        return 'stopped';
+      }
+    }
+    readiness.clear('scheduler');
+    log.info({ repos }, 'waiting for leadership');
+    let lost: AbortSignal;
+    try {
+      lost = await leadership.acquire(signal);
+    } catch (error) {
+      // Stopped while standing by: a clean stop, not a failure.
+      if (signal.aborted) {
+        log.info({ reason: 'stopped' }, 'scheduler stopped');
+        return 'stopped';
+      }
+      throw error;
+    }
+    const stop = AbortSignal.any([signal, lost]);
+    log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
+    const unsubscribe = store.subscribe?.(wake);
+    options.liveness?.leading(true);
+    try {
+      phase = 'looping';
+      await loop(stop);
+    } finally {
+      options.liveness?.leading(false);
+      unsubscribe?.();
+      // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
+      await Promise.race([
+        dispatcher.settled(),
+        new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
+      ]);
+      await leadership.release().catch((error: unknown) => {
+        log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
+      });
+    }
+    const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';
+    log.info({ reason }, 'scheduler stopped');
+    return reason;
+  }
 }

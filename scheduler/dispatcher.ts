@@ -40,6 +40,8 @@ export interface Dispatcher {
   dispatch(signal: AbortSignal): Promise<number | undefined>;
   /** Runs in flight (launched or adopted, result not yet recorded). */
   readonly active: number;
+  /** Whether bookkeeping is under way (launching, recording): not merely waiting for runs. */
+  readonly busy: boolean;
   /** Resolves when the bookkeeping of every run in flight has finished or been abandoned. */
   settled(): Promise<void>;
 }
@@ -63,10 +65,27 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   const heldReported = new Map<string, string>();
   const troubled = new Map<string, { failures: number; notBefore: number }>();
   const keyOf = (e: StoredEvent, lane: Lane) => `${e.repo}#${e.id}#${lane}`;
+  // Lanes whose bookkeeping is running (not parked waiting for their run to finish).
+  let working = 0;
+  async function parked<T>(promise: Promise<T>): Promise<T> {
+    working--;
+    try {
+      return await promise;
+    } finally {
+      working++;
+    }
+  }
 
   function start(event: StoredEvent, lane: Lane, signal: AbortSignal): void {
     const key = keyOf(event, lane);
-    const work = () => runLane(event, lane, signal);
+    const work = async () => {
+      working++;
+      try {
+        await runLane(event, lane, signal);
+      } finally {
+        working--;
+      }
+    };
     const promise = (lane === 'blocking' ? work() : queue.add(work))
       .then(() => void troubled.delete(key))
       .catch((error: unknown) => {
@@ -129,15 +148,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         { launch: launch.name, attempt, completed: spec.completed },
         launch.adopted ? 'adopted a run launched before a restart' : 'launched',
       );
-      outcome = await executor.wait(launch, spec, signal);
+      outcome = await parked(executor.wait(launch, spec, signal));
     } catch (error) {
       if (signal.aborted) {
         elog.info({ launch: launchName }, 'stopped waiting; the run is found again on start');
         return;
       }
       // A launch that failed on the way back may still have started the run: never start the
-      // next attempt beside it. If it exists, the lane stays running and is adopted later.
-      if (await executor.find(spec).catch(() => undefined)) throw error;
+      // next attempt beside it. If it exists, the lane stays running and is adopted later. An
+      // error is never evidence of absence: only a definite "not found" (find resolving
+      // undefined, e.g. a 404) fails the attempt; a failing look leaves the lane running.
+      const found = await executor.find(spec).then(
+        (f) => f !== undefined,
+        () => true,
+      );
+      if (found) throw error;
       outcome = { ok: false, results: undefined, reason: `launch failed: ${errorMessage(error)}` };
     }
     const recorded = await store.updateEvent(event.repo, event.id, (e) => {
@@ -209,12 +234,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       return active.size;
     },
 
+    get busy() {
+      return working > 0;
+    },
+
     async dispatch(signal) {
       const events = await store.listEvents({ status: ['pending', 'running', 'failed'] });
       const now = clock.now();
       let wakeAt: number | undefined;
+      // Only times still ahead: a time already past would make the loop look again at once.
       const later = (t: number | undefined) => {
-        if (t !== undefined) wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
+        if (t !== undefined && t > now.getTime())
+          wakeAt = wakeAt === undefined ? t : Math.min(wakeAt, t);
       };
       // Lanes in trouble wait out their delay.
       const resting = (e: StoredEvent, lane: Lane) => {

@@ -111,6 +111,15 @@ export function applyOutcome(
 ): StoredEvent {
   const handlers: Record<string, HandlerState> = { ...stored.handlers };
   const at = now.toISOString();
+  // A runner that ended without a result (whatever its exit status, e.g. a handler's
+  // process.exit(0)) failed every handler it did not report.
+  if (outcome.results === undefined && outcome.ok) {
+    outcome = {
+      ...outcome,
+      ok: false,
+      reason: outcome.reason ?? 'the runner ended without a result',
+    };
+  }
   for (const result of outcome.results ?? []) {
     if (result.lane !== lane) continue;
     const before = handlers[result.name];

@@ -1,30 +1,42 @@
 import { watch } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { QuickcdError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import { compareEventIds } from '../handlers/event.js';
 import { atomicWrite } from './atomic-write.js';
 import { cursorSchema } from './cursor.js';
 import { withFileLock } from './file-lock.js';
-import type { EventStore, StoredEvent } from './ports/event-store.js';
+import type { EventStatus, EventStore, StoredEvent } from './ports/event-store.js';
+import { storedEventProblems } from './stored-event-problems.js';
 
 export interface FileStoreOptions {
-  /** Holds `events/<owner>~<repo>~<id>.json` and `cursors/<owner>~<repo>.json`. */
+  /**
+   * Holds `events/<owner>~<repo>~<id>.json`, `cursors/<owner>~<repo>.json`, and `open/`: an
+   * empty file per event that may still need work (pending, running, failed), so a dispatch
+   * pass reads those and not the history.
+   */
   readonly stateDir: string;
   /** Create the state directory when missing (the scheduler); operator commands do not. */
   readonly create?: boolean;
+  /** Where a quarantined (corrupt) event file is reported. */
+  readonly log?: Logger;
 }
 
 const SEP = '~'; // not allowed in GitHub owner or repository names
+/** Statuses of events that may still need work: these have a marker in `open/`. */
+const OPEN: readonly EventStatus[] = ['pending', 'running', 'failed'];
+const isOpen = (status: EventStatus) => OPEN.includes(status);
 
 /**
  * The embedded event store: a directory of JSON files. Every write is atomic (write, fsync,
  * rename), so a crash at any point leaves a readable store; updates hold a lock file, so the
  * scheduler and `quickcd retry|skip` can write the same event.
  */
-export function createFileStore({ stateDir, create = true }: FileStoreOptions): EventStore {
+export function createFileStore({ stateDir, create = true, log }: FileStoreOptions): EventStore {
   const eventsDir = join(stateDir, 'events');
   const cursorsDir = join(stateDir, 'cursors');
+  const openDir = join(stateDir, 'open');
   const ready = create
     ? Promise.all([
         mkdir(eventsDir, { recursive: true }),
@@ -44,6 +56,55 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
 
   const eventFile = (repo: string, id: string) =>
     join(eventsDir, `${repo.replace('/', SEP)}${SEP}${id}.json`);
+  const openMarker = (file: string) => join(openDir, basename(file));
+
+  /**
+   * The open markers are a superset of the open events: a marker is made before an event
+   * becomes open and removed after it is written final, so a crash between the two leaves a
+   * marker too many (dropped at the next listing), never one too few. A state directory
+   * without `open/` (written by an older quickcd) gets its index from one full scan.
+   */
+  let indexed: Promise<void> | undefined;
+  const index = () =>
+    (indexed ??= (async () => {
+      await ready;
+      if (
+        await stat(openDir).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+      const building = `${openDir}.${process.pid}.tmp`;
+      await rm(building, { recursive: true, force: true });
+      await mkdir(building);
+      for (const f of (await listEventFiles()).filter((n) => EVENT_FILE.test(n))) {
+        const stored = await read(join(eventsDir, f)).catch(() => undefined);
+        if (stored && isOpen(stored.status)) await writeFile(join(building, f), '');
+      }
+      await rename(building, openDir).catch(async (error: unknown) => {
+        await rm(building, { recursive: true, force: true });
+        // Built meanwhile by another process: theirs is as good.
+        if (
+          !(await stat(openDir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          throw error;
+      });
+    })().catch((error: unknown) => {
+      indexed = undefined;
+      throw failure(`cannot index the open events in ${openDir}: ${errorMessage(error)}`, error);
+    }));
+  const markOpen = async (file: string) => {
+    await index();
+    await writeFile(openMarker(file), '');
+  };
+  const markFinal = async (file: string) => {
+    await index();
+    await rm(openMarker(file), { force: true });
+  };
   const cursorFile = (repo: string) => join(cursorsDir, `${repo.replace('/', SEP)}.json`);
 
   async function read(file: string): Promise<StoredEvent | undefined> {
@@ -54,14 +115,29 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw failure(`cannot read ${file}: ${errorMessage(error)}`, error);
     }
+    let value: unknown;
     try {
-      return JSON.parse(text) as StoredEvent;
+      value = JSON.parse(text);
     } catch (error) {
-      throw failure(
-        `${file} is not valid JSON (${errorMessage(error)}); fix or delete the file`,
-        error,
-      );
+      throw corrupt(file, `it is not valid JSON (${errorMessage(error)})`, error);
     }
+    const problems = storedEventProblems(value);
+    if (problems.length > 0)
+      throw corrupt(file, `it is not a stored event: ${problems.join('; ')}`);
+    return value as StoredEvent;
+  }
+
+  /**
+   * A corrupt event file is set aside as `<file>.corrupt` (kept for the operator, out of the
+   * store) and reported; the other events go on.
+   */
+  async function quarantine(file: string, error: QuickcdError): Promise<void> {
+    const aside = `${file}.corrupt`;
+    await rename(file, aside).catch(() => undefined);
+    log?.error(
+      { err: error.message, code: error.code, file, quarantined: aside },
+      `quarantined a corrupt stored event: ${error.message}; it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
+    );
   }
 
   async function findFile(id: string, repo?: string): Promise<string | undefined> {
@@ -77,6 +153,7 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       const file = eventFile(event.repo, event.id);
       return withFileLock(file, async () => {
         if (await read(file)) return false;
+        if (isOpen(event.status)) await markOpen(file);
         await atomicWrite(file, JSON.stringify(event));
         return true;
       });
@@ -89,11 +166,29 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
 
     async listEvents(filter = {}) {
       await ready;
-      const files = (await listEventFiles()).filter((f) => /~\d+\.json$/.test(f));
+      // Only open events wanted (a dispatch pass): only the open ones are read. Operator
+      // commands scan everything (they also work on a state directory that is not there).
+      const openOnly = create && filter.status !== undefined && filter.status.every(isOpen);
+      if (openOnly) await index();
+      const files = (openOnly ? await readdir(openDir) : await listEventFiles()).filter((f) =>
+        EVENT_FILE.test(f),
+      );
       const events: StoredEvent[] = [];
       for (const f of files) {
-        const stored = await read(join(eventsDir, f));
-        if (!stored) continue; // deleted meanwhile
+        let stored: StoredEvent | undefined;
+        try {
+          stored = await read(join(eventsDir, f));
+        } catch (error) {
+          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+          await quarantine(join(eventsDir, f), error);
+          continue;
+        }
+        if (!stored) {
+          // Deleted meanwhile (or a marker left by a crash).
+          if (openOnly) await rm(join(openDir, f), { force: true });
+          continue;
+        }
+        if (openOnly && !isOpen(stored.status)) await markFinal(join(eventsDir, f));
         if (filter.repo && stored.repo !== filter.repo) continue;
         if (filter.status && !filter.status.includes(stored.status)) continue;
         events.push(stored);
@@ -113,7 +208,9 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
           });
         }
         const next = mutate(current);
+        if (isOpen(next.status)) await markOpen(file);
         await atomicWrite(file, JSON.stringify(next));
+        if (!isOpen(next.status)) await markFinal(file);
         return next;
       });
     },
@@ -121,6 +218,7 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
     async deleteEvent(repo, id) {
       await ready;
       await rm(eventFile(repo, id), { force: true });
+      await markFinal(eventFile(repo, id));
     },
 
     async getCursor(repo) {
@@ -166,6 +264,15 @@ export function createFileStore({ stateDir, create = true }: FileStoreOptions): 
       };
     },
   };
+}
+
+const EVENT_FILE = /~\d+\.json$/;
+
+function corrupt(file: string, what: string, cause?: unknown): QuickcdError {
+  return new QuickcdError('STORE_CORRUPT', `${file} is corrupt: ${what}; fix or delete the file`, {
+    file,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function failure(message: string, cause: unknown): QuickcdError {

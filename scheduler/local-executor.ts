@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { lastLines } from '../common/last-lines.js';
 import { parseRunResult } from '../common/run-result.js';
-import { atomicWrite } from './atomic-write.js';
 import { jobName } from './kubernetes/names.js';
 import type { Executor, LaunchSpec, RunOutcome } from './ports/executor.js';
 
@@ -26,12 +25,20 @@ export interface LocalExecutorOptions {
 const DEFAULT_BIN = fileURLToPath(new URL('../../bin/quickcd.js', import.meta.url));
 const KILL_GRACE_MS = 10_000;
 const LIVENESS_CHECK_MS = 2_000;
+/**
+ * How long a run directory without a `pid` file may be starting: the wrapper writes the file
+ * before it runs anything, so past this a run without one never started.
+ */
+const START_GRACE_MS = 30_000;
 
 /**
  * The embedded executor: `quickcd runner` as a local child process with the inputs a Job gets.
  * The child runs in its own process group and outlives a crashed scheduler; its exit status is
  * written to a file by a tiny shell wrapper, so a restarted scheduler finds the run by its
- * deterministic name and waits for it instead of launching it again.
+ * deterministic name and waits for it instead of launching it again. The run directory is made
+ * before anything is spawned, and a directory that exists is a run that may have started: it is
+ * observed (its process group, written by the wrapper into `pid` before it runs anything, and
+ * its `exit-code`), never launched again.
  */
 export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   const runsDir = join(options.stateDir, 'runs');
@@ -41,7 +48,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     jobName(spec.event.repo, spec.event.id, spec.lane, spec.attempt);
 
   async function exists(name: string): Promise<boolean> {
-    return readFile(join(runDir(name), 'pid'), 'utf8').then(
+    return stat(runDir(name)).then(
       () => true,
       () => false,
     );
@@ -61,8 +68,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         await mkdir(dir);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw launchFailed(name, error);
-        if (await exists(name)) return { name, adopted: true };
-        // A crash between mkdir and spawn: nothing runs yet, launch now.
+        // Launched before a restart (or by a scheduler killed before it knew): observe it.
+        return { name, adopted: true };
       }
       try {
         await writeFile(join(dir, 'event.json'), JSON.stringify(spec.event.event));
@@ -78,7 +85,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
           '/bin/sh',
           [
             '-c',
-            '"$@"; echo $? > exit-code.tmp && mv exit-code.tmp exit-code',
+            // The group's pid is on disk before the runner starts: a restart always finds it.
+            'echo "{\\"pid\\":$$}" > pid.tmp && mv pid.tmp pid || exit 1; "$@"; ' +
+              'echo $? > exit-code.tmp && mv exit-code.tmp exit-code',
             'sh',
             process.execPath,
             ...args,
@@ -98,10 +107,6 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         }
         children.set(name, child);
         child.once('exit', () => children.delete(name));
-        await atomicWrite(
-          join(dir, 'pid'),
-          JSON.stringify({ pid: child.pid, startedAt: new Date().toISOString() }),
-        );
         child.unref();
         return { name, adopted: false };
       } catch (error) {
@@ -111,15 +116,9 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
 
     async wait(launch, spec, signal) {
       const dir = runDir(launch.name);
-      const { pid, startedAt } = JSON.parse(await readFile(join(dir, 'pid'), 'utf8')) as {
-        pid: number;
-        startedAt: string;
-      };
-      const deadline = Date.parse(startedAt) + spec.timeoutSeconds * 1000;
       const exitCode = await waitForExit(
         dir,
-        pid,
-        deadline,
+        spec.timeoutSeconds * 1000,
         children.get(launch.name),
         signal,
         options.log,
@@ -129,25 +128,53 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   };
 }
 
-type Exit = number | 'vanished' | 'deadline';
+type Exit = number | 'vanished' | 'deadline' | 'never started';
+
+/** The run's process group and when it started, once the wrapper has written them. */
+async function readPid(dir: string): Promise<{ pid: number; startedAt: number } | undefined> {
+  try {
+    const file = join(dir, 'pid');
+    const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    const pid = (JSON.parse(text) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && pid > 0 ? { pid, startedAt: info.mtimeMs } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** When the run directory was made (before anything was spawned in it). */
+async function madeAt(dir: string): Promise<number> {
+  return stat(dir).then(
+    (info) => info.birthtimeMs || info.ctimeMs,
+    () => 0,
+  );
+}
 
 /** Resolves with the runner's exit status, watching the run directory for the exit-code file. */
 function waitForExit(
   dir: string,
-  pid: number,
-  deadline: number,
+  timeoutMs: number,
   child: ChildProcess | undefined,
   signal: AbortSignal,
   log: Logger,
 ): Promise<Exit> {
   return new Promise<Exit>((resolve, reject) => {
     let killedForDeadline = false;
+    let group: { pid: number; startedAt: number } | undefined;
     const check = async () => {
       const code = await readFile(join(dir, 'exit-code'), 'utf8').then(
         (t) => Number(t.trim()),
         () => undefined,
       );
       if (code !== undefined) return finish(killedForDeadline ? 'deadline' : code);
+      group ??= await readPid(dir);
+      if (!group) {
+        // Spawned a moment ago, or never (killed between making the directory and spawning).
+        if (Date.now() - (await madeAt(dir)) > START_GRACE_MS) finish('never started');
+        return;
+      }
+      const { pid } = group;
+      const deadline = group.startedAt + timeoutMs;
       if (!alive(pid)) {
         // The wrapper writes exit-code after the runner; give the rename a moment.
         await new Promise((r) => setTimeout(r, 100));
@@ -197,11 +224,13 @@ async function outcome(dir: string, exit: Exit): Promise<RunOutcome> {
       ? 'the runner passed its deadline (the handlers’ timeoutSeconds) and was terminated'
       : exit === 'vanished'
         ? 'the runner process ended without an exit status (killed?)'
-        : exit === 0
-          ? undefined
-          : results === undefined
-            ? `the runner exited with status ${exit} before writing its result`
-            : undefined;
+        : exit === 'never started'
+          ? 'the runner never started (the scheduler stopped while launching it)'
+          : exit === 0
+            ? undefined
+            : results === undefined
+              ? `the runner exited with status ${exit} before writing its result`
+              : undefined;
   if (reason !== undefined && results === undefined) {
     // Its last words say why (a load error, a crash, a handler calling process.exit).
     const log = join(dir, 'output.log');

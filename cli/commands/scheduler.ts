@@ -12,6 +12,8 @@ import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
+import { createWebhookRoute } from '../../scheduler/http/webhook-route.js';
+import { withFastSources } from '../../scheduler/sources/with-fast-sources.js';
 import { startHttpServer, type HttpServer } from '../../scheduler/http/create-http-server.js';
 import { healthRoutes } from '../../scheduler/http/health-routes.js';
 import { createLiveness } from '../../scheduler/liveness.js';
@@ -22,6 +24,7 @@ import { createReadiness } from '../../scheduler/readiness.js';
 import { followHandlersFile } from '../../scheduler/handlers-reloader.js';
 import { createLiveHandlers } from '../../scheduler/live-handlers.js';
 import { combineObservers } from '../../scheduler/scheduler-observer.js';
+import { registerFastSourceMetrics } from '../../scheduler/metrics/register-fast-source-metrics.js';
 import type { Command } from '../command.js';
 
 /** After SIGTERM, the process exits at the latest after this, whatever is still pending. */
@@ -106,16 +109,22 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       Math.max(5 * config.pollInterval * 1000, MIN_SILENCE_MS),
     );
     const live = createLiveHandlers(registry, executor);
+    // Types only: the scheduler runs the filters, once per event, and logs those that throw.
+    const wanted = (event: Parameters<typeof parseBuiltinCommand>[0]) =>
+      parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type);
+    const fast = withFastSources({
+      events: createGitHubPoller({ github, wanted, config, log }),
+      github,
+      store,
+      wanted,
+      repos,
+      config,
+      log,
+    });
+    if (fast.budget) registerFastSourceMetrics(metrics.registry, fast.budget);
     const scheduler = createScheduler({
       repos,
-      source: createGitHubPoller({
-        github,
-        // Types only: the scheduler runs the filters, once per event, and logs those that throw.
-        wanted: (event) =>
-          parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type),
-        config,
-        log,
-      }),
+      source: fast.source,
       store,
       executor: live.executor,
       leadership: adapters.leadership(),
@@ -160,12 +169,29 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
         ]),
     });
 
+    // POST /webhook on the scheduler's HTTP port, when QUICKCD_WEBHOOK_SECRET is set.
+    const webhook =
+      config.webhookSecret && fast.fast
+        ? createWebhookRoute({
+            secret: config.webhookSecret,
+            repos,
+            nudge: (repo) => {
+              fast.fast?.nudge(repo);
+              scheduler.nudge(repo);
+            },
+            log,
+          })
+        : undefined;
+    if (webhook) log.info({ path: webhook.path }, 'webhook nudge configured');
     const http: HttpServer | undefined =
       config.httpPort === 0
         ? undefined
         : await startHttpServer({
             port: config.httpPort,
-            routes: healthRoutes({ liveness, readiness, metrics: metrics.registry }),
+            routes: [
+              ...healthRoutes({ liveness, readiness, metrics: metrics.registry }),
+              ...(webhook ? [webhook] : []),
+            ],
             log,
           });
     const stop = new AbortController();

@@ -3,7 +3,7 @@ import { QuickcdError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { compareEventIds } from '../../handlers/event.js';
 import type { Cursor } from '../cursor.js';
-import type { EventFilter, EventStore } from '../ports/event-store.js';
+import type { EventFilter, EventStore, StoredEvent } from '../ports/event-store.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
 import { watchEventConfigMaps } from './configmap-watch.js';
@@ -73,6 +73,19 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     return items;
   }
 
+  // A corrupt event ConfigMap is skipped by dispatch (the others go on), reported once per
+  // version of it.
+  const reported = new Set<string>();
+  function reportCorrupt(cm: V1ConfigMap, error: QuickcdError): void {
+    const key = `${cm.metadata?.name ?? ''}@${cm.metadata?.resourceVersion ?? ''}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    log.error(
+      { err: error.message, code: error.code, configMap: cm.metadata?.name },
+      `skipped a corrupt event ConfigMap: ${error.message}`,
+    );
+  }
+
   /** Our labels and annotations over the stored object's, keeping ones others added. */
   function merged(current: V1ConfigMap, wanted: V1ConfigMap): V1ConfigMap {
     const annotations = Object.fromEntries(
@@ -121,7 +134,15 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
         if (filter.status.length === 0) return [];
         selector += `,${LABEL.status} in (${filter.status.join(',')})`;
       }
-      const events = (await list(selector)).map(configMapToEvent);
+      const events: StoredEvent[] = [];
+      for (const cm of await list(selector)) {
+        try {
+          events.push(configMapToEvent(cm));
+        } catch (error) {
+          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+          reportCorrupt(cm, error);
+        }
+      }
       return events
         .filter((e) => filter.repo === undefined || e.repo === filter.repo)
         .sort((a, b) => compareEventIds(a.id, b.id) || a.repo.localeCompare(b.repo));

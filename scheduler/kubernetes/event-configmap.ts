@@ -3,7 +3,14 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { GitHubEvent } from '../../handlers/event.js';
 import type { Lane } from '../../handlers/registry.js';
-import type { EventStatus, HandlerState, LaneState, StoredEvent } from '../ports/event-store.js';
+import type {
+  EventStatus,
+  HandlerState,
+  LaneState,
+  MatchedEvent,
+  StoredEvent,
+} from '../ports/event-store.js';
+import { storedEventProblems } from '../stored-event-problems.js';
 import { LABEL, MANAGED_BY, eventConfigMapName, repoLabel } from './names.js';
 
 /** Key of the event JSON (as the Events API delivered it) in `data`. */
@@ -24,6 +31,8 @@ export const ANNOTATION = {
   storedAt: 'quickcd.dev/stored-at',
   late: 'quickcd.dev/late',
   problem: 'quickcd.dev/problem',
+  matched: 'quickcd.dev/matched',
+  supersededBy: 'quickcd.dev/superseded-by',
 } as const;
 
 const STATUSES: readonly EventStatus[] = ['pending', 'running', 'handled', 'failed', 'skipped'];
@@ -69,14 +78,21 @@ function placeholder(event: GitHubEvent): GitHubEvent {
   };
 }
 
-/** A too-large event: failed, every lane failed with the reason, so it is never run. */
+/**
+ * A too-large event: failed, every lane and every handler not yet complete failed with the
+ * reason, so it is never run and says why wherever one looks.
+ */
 function markTooLarge(stored: StoredEvent, problem: string): StoredEvent {
   const lanes: Partial<Record<Lane, LaneState>> = {};
   for (const [lane, state] of Object.entries(stored.lanes) as [Lane, LaneState][]) {
     const { nextRunAt: _dropped, ...rest } = state;
     lanes[lane] = { ...rest, status: 'failed', lastError: problem };
   }
-  return { ...stored, status: 'failed', lanes, problem };
+  const handlers: Record<string, HandlerState> = {};
+  for (const [name, h] of Object.entries(stored.handlers)) {
+    handlers[name] = h.status === 'complete' ? h : { ...h, status: 'failed', error: problem };
+  }
+  return { ...stored, status: 'failed', lanes, handlers, problem };
 }
 
 function extreme(times: (string | undefined)[], pick: 'min' | 'max'): string | undefined {
@@ -119,6 +135,8 @@ export function eventToConfigMap(
   if (next !== undefined) annotations[ANNOTATION.nextRunAt] = next;
   if (last !== undefined) annotations[ANNOTATION.lastRunAt] = last;
   if (event.problem !== undefined) annotations[ANNOTATION.problem] = event.problem;
+  if (event.matched !== undefined) annotations[ANNOTATION.matched] = JSON.stringify(event.matched);
+  if (event.supersededBy !== undefined) annotations[ANNOTATION.supersededBy] = event.supersededBy;
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -141,7 +159,7 @@ export function eventToConfigMap(
 function corrupt(cm: V1ConfigMap, what: string, cause?: unknown): QuickcdError {
   const name = cm.metadata?.name ?? '(unnamed)';
   return new QuickcdError(
-    'STORE_FAILED',
+    'STORE_CORRUPT',
     `Event ConfigMap "${name}" is unreadable: ${what}` +
       (cause === undefined ? '' : ` (${errorMessage(cause)})`) +
       '. Fix or delete it (kubectl delete configmap ' +
@@ -187,7 +205,9 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
     );
   }
   const problem = annotations[ANNOTATION.problem];
-  return {
+  const matched = annotations[ANNOTATION.matched];
+  const supersededBy = annotations[ANNOTATION.supersededBy];
+  const stored = {
     repo: annotations[ANNOTATION.repo] ?? event.repo.name,
     id: labels[LABEL.eventId] ?? event.id,
     type: event.type,
@@ -206,5 +226,19 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
       new Date(0).toISOString(),
     late: annotations[ANNOTATION.late] === 'true',
     ...(problem === undefined ? {} : { problem }),
+    ...(matched === undefined
+      ? {}
+      : {
+          matched: parseJson<MatchedEvent>(
+            cm,
+            `annotation ${ANNOTATION.matched}`,
+            matched,
+            {} as MatchedEvent,
+          ),
+        }),
+    ...(supersededBy === undefined ? {} : { supersededBy }),
   };
+  const problems = storedEventProblems(stored);
+  if (problems.length > 0) throw corrupt(cm, `it is not a stored event: ${problems.join('; ')}`);
+  return stored;
 }

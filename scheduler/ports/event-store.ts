@@ -42,6 +42,22 @@ export interface StoredEvent {
   readonly late: boolean;
   /** Why the event could not be stored whole (e.g. too large), if so. */
   readonly problem?: string;
+  /**
+   * The same change seen by the other kind of source (fast sources, issue 14): on a
+   * synthesised event the real Events API event (its id and actor), on a real one the watcher
+   * that saw it. It is never dispatched again.
+   */
+  readonly matched?: MatchedEvent;
+  /** A push collapsed into a newer one (same ref, one fast-poll interval): its id. Never run. */
+  readonly supersededBy?: string;
+}
+
+/** The counterpart of a stored event from another source. */
+export interface MatchedEvent {
+  readonly id: string;
+  readonly source: string;
+  readonly actor?: { readonly id: number; readonly login: string };
+  readonly at: string;
 }
 
 export type EventMutation = (event: StoredEvent) => StoredEvent;

@@ -96,8 +96,13 @@ describe('quickcd scheduler over HTTP', { timeout: 60_000 }, () => {
     );
     const body = await eventually(async () => {
       const { body } = await get('/metrics');
-      return sample(body, 'quickcd_lanes_held', { repo: REPO }) === 1 ? body : undefined;
-    }, 'the lane is held');
+      // Held, and polled once more since (an idle poll: a 304).
+      const idlePolled =
+        (sample(body, 'quickcd_github_requests_total', { status: '304' }) ?? 0) > 0;
+      return sample(body, 'quickcd_lanes_held', { repo: REPO }) === 1 && idlePolled
+        ? body
+        : undefined;
+    }, 'the lane is held and an idle poll answered 304');
     expect(sample(body, 'quickcd_events_polled_total', { repo: REPO })).toBe(3);
     expect(sample(body, 'quickcd_events_stored_total', { repo: REPO })).toBe(3);
     expect(sample(body, 'quickcd_events_dispatched_total', { repo: REPO, lane: 'blocking' })).toBe(

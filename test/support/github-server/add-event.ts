@@ -1,12 +1,13 @@
 import { timestamp } from './http-util.js';
-import { findRepo, makeUser, repoApiUrl, type ServerState } from './state.js';
+import { findRepo, makeUser, repoApiUrl, serverNow, type ServerState } from './state.js';
 import type { GitHubEvent, NewEvent } from './types.js';
 
 /**
  * Stores an event for `repoName` (creating the repository) and returns a copy of it. Without
  * an `id` it gets one above every id stored so far (in any repository); a given id must be a
  * numeric string, may be lower (late delivery), and must be new to the repository. Listings
- * are ordered by id (as BigInt), highest first.
+ * are ordered by id (as BigInt), highest first. It becomes visible in `/events` only after
+ * the server's Events API latency (see `setEventsLatency`), as GitHub's events lag.
  */
 export function addEvent(state: ServerState, repoName: string, event: NewEvent): GitHubEvent {
   const repo = findRepo(state, repoName, true);
@@ -45,5 +46,6 @@ export function addEvent(state: ServerState, repoName: string, event: NewEvent):
   };
   const at = repo.events.findIndex((e) => BigInt(e.id) < id);
   repo.events.splice(at === -1 ? repo.events.length : at, 0, stored);
+  repo.eventVisibleAt.set(stored.id, serverNow(state) + state.eventsLatencyMs);
   return structuredClone(stored);
 }

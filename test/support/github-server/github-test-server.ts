@@ -1,4 +1,6 @@
 import type { Fault, FaultHandle } from './faults.js';
+import type { PullRequestChange, PushOptions } from './repo-changes.js';
+import type { PullRequestState } from './state.js';
 import type {
   CommitComment,
   GitHubEvent,
@@ -58,6 +60,39 @@ export interface GitHubTestServer {
   clearRequests(): void;
   /** Sets the `X-Poll-Interval` of event listings, in seconds. */
   setPollInterval(seconds: number): void;
+  /** Sets the Events API latency (ms) of events added from now on. */
+  setEventsLatency(ms: number): void;
+  /** Moves the server clock (event visibility only) forward by `ms`: delayed events appear. */
+  advanceClock(ms: number): void;
+  /**
+   * A `git push`: moves or creates `ref` (`refs/heads/…`, `refs/tags/…` or a branch name) to
+   * `head`, and records a `PushEvent` (a `CreateEvent` first for a new ref) unless
+   * `event: false`. Returns the recorded events.
+   */
+  push(repo: string, push: PushOptions): GitHubEvent[];
+  /** Deletes a ref, recording a `DeleteEvent`; false when it did not exist. */
+  deleteRef(repo: string, ref: string, login?: string): boolean;
+  /** The branch and tag refs, `refs/heads/main` → sha. */
+  refs(repo: string): Record<string, string>;
+  /** Opens a pull request (numbered 1, 2…), recording `PullRequestEvent` `opened`. */
+  openPullRequest(
+    repo: string,
+    pr: { head: string; headRef?: string; base?: string; title?: string; login?: string },
+  ): PullRequestState;
+  /**
+   * A new head (`synchronize`), `closed`, `merged` (closed with merged) or `reopened`, each
+   * recorded as a `PullRequestEvent`; `updated_at` moves.
+   */
+  changePullRequest(repo: string, number: number, change: PullRequestChange): PullRequestState;
+  /** An issue/PR comment by `login` (default the repository owner) and its `IssueCommentEvent`. */
+  addIssueComment(
+    repo: string,
+    number: number,
+    body: string,
+    login?: string,
+  ): Promise<IssueComment>;
+  /** A commit comment by `login` and its `CommitCommentEvent`. */
+  addCommitComment(repo: string, sha: string, body: string, login?: string): Promise<CommitComment>;
   /**
    * Injects a fault for the next `times` (default 1; Infinity allowed) requests matching
    * `method` and `path` (see {@link Fault}); faults are consumed in the order added, one per

@@ -3,7 +3,9 @@
  * (with the retry and throttling plugins, and `@octokit/auth-app`). It speaks:
  *
  * - repository events with the 300-event window, `Link` pagination (422 past the window),
- *   weak `ETag`s and free `304`s, `X-Poll-Interval`;
+ *   weak `ETag`s and free `304`s, `X-Poll-Interval`, and a configurable Events API latency;
+ * - branch and tag refs (`git/matching-refs`), pull requests sorted by update, and the
+ *   repository's issue and commit comment listings, each paginated with ETags;
  * - commit and issue comments (create, list, get, edit, delete; the 65,536-character limit),
  *   commit statuses and the combined status, commits, compare, collaborator permission;
  * - rate limit headers on every response and `GET /rate_limit`;
@@ -21,6 +23,8 @@
  */
 export { startGitHubServer } from './server.js';
 export type { StartGitHubServerOptions } from './server.js';
+export type { PullRequestChange, PushOptions } from './repo-changes.js';
+export type { PullRequestState } from './state.js';
 export type { GitHubTestServer } from './github-test-server.js';
 export type { Fault, FaultHandle, FaultMatch } from './faults.js';
 export type {

@@ -25,7 +25,7 @@ function findComment(ctx: RouteContext): IssueComment | undefined {
 
 /**
  * Issue and pull request comments (every issue number exists): create and list on an issue,
- * list all, get, edit (`PATCH`), delete. Lists are oldest first, paginated.
+ * list all (sortable), get, edit (`PATCH`), delete. Lists are oldest first, paginated.
  */
 export const issueCommentsRoutes: Route[] = [
   {
@@ -71,7 +71,17 @@ export const issueCommentsRoutes: Route[] = [
     access: 'public',
     handler: (ctx) => {
       const repo = repoOf(ctx);
-      return repo ? list(ctx, repo.issueComments) : notFound();
+      if (!repo) return notFound();
+      // `sort` created (default) or updated, `direction` asc unless desc (GitHub's default
+      // without `sort`); `since` keeps those updated at or after it.
+      const q = ctx.url.searchParams;
+      const key = q.get('sort') === 'updated' ? 'updated_at' : 'created_at';
+      const since = q.get('since');
+      const comments = repo.issueComments
+        .filter((c) => since === null || c.updated_at >= since)
+        .sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : a.id - b.id));
+      if (q.get('direction') === 'desc') comments.reverse();
+      return list(ctx, comments);
     },
   },
   {

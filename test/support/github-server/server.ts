@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { addEvent } from './add-event.js';
+import { adminFastRoutes } from './admin-fast-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { appRoutes } from './app-routes.js';
 import { commitCommentsRoutes } from './commit-comments-routes.js';
@@ -9,6 +10,9 @@ import { eventsRoutes } from './events-routes.js';
 import { createFaultStore, type Fault, type FaultHandle } from './faults.js';
 import { handleRequest } from './handle-request.js';
 import { issueCommentsRoutes } from './issue-comments-routes.js';
+import { pullsRoutes } from './pulls-routes.js';
+import { refsRoutes } from './refs-routes.js';
+import { changePullRequest, deleteRef, openPullRequest, pushRef } from './repo-changes.js';
 import { repoRoutes } from './repo-routes.js';
 import { createRouter } from './router.js';
 import { createState, findRepo, parseRepoName, registerApp } from './state.js';
@@ -32,12 +36,20 @@ export interface StartGitHubServerOptions {
    * repositories given to `addRepo`, `addEvent` or `addCollaborator` exist; others are 404.
    */
   autoCreateRepos?: boolean;
+  /**
+   * Events API latency in ms: an event is listed in `/events` only this long after it was
+   * added (GitHub documents 30 s to hours). Default 0.
+   */
+  eventsLatencyMs?: number;
 }
 
 const ROUTES = [
   ...eventsRoutes,
+  ...refsRoutes,
   ...commitCommentsRoutes,
   ...issueCommentsRoutes,
+  // After the issue comments: `issues/comments` is not issue number "comments".
+  ...pullsRoutes,
   ...statusesRoutes,
   ...commitsRoutes,
   ...repoRoutes,
@@ -58,6 +70,7 @@ export async function startGitHubServer(
     pollInterval,
     autoCreateRepos: options.autoCreateRepos ?? true,
   });
+  state.eventsLatencyMs = checkMs('eventsLatencyMs', options.eventsLatencyMs ?? 0);
   const faults = createFaultStore();
   const requests: GitHubTestServer['requests'] = [];
   const sleeping = new Set<() => void>();
@@ -71,7 +84,7 @@ export async function startGitHubServer(
       const timer = setTimeout(done, ms);
       sleeping.add(done);
     });
-  const router = createRouter([...ROUTES, ...adminRoutes(faults)]);
+  const router = createRouter([...ROUTES, ...adminRoutes(faults), ...adminFastRoutes]);
   const deps = { state, router, faults, requests, sleep };
   const server = createServer((req, res) => {
     handleRequest(deps, req, res).catch((error: unknown) => {
@@ -93,6 +106,19 @@ export async function startGitHubServer(
   state.baseUrl = url;
   let closed: Promise<void> | undefined;
 
+  /** Runs an admin route in process (the comment helpers), failing with its message. */
+  const admin = async (path: string, body: Record<string, unknown>) => {
+    const match = router.match('POST', path);
+    if (!match) throw new Error(`no admin route ${path}`);
+    const ctx = { state, method: 'POST', params: match.params, url: new URL(path, url) };
+    const response = await match.route.handler({
+      ...ctx,
+      body,
+      caller: { kind: 'user', login: state.login },
+    });
+    if (response.status !== 201) throw new Error(`${path}: ${JSON.stringify(response.body)}`);
+    return response.body as { comment: never };
+  };
   const existingRepo = (repo: string) => {
     parseRepoName(repo);
     return findRepo(state, repo, false);
@@ -135,6 +161,17 @@ export async function startGitHubServer(
       checkSeconds('seconds', seconds);
       state.pollInterval = seconds;
     },
+    setEventsLatency: (ms) => void (state.eventsLatencyMs = checkMs('ms', ms)),
+    advanceClock: (ms) => void (state.clockOffsetMs += checkMs('ms', ms)),
+    push: (repo, push) => pushRef(state, repo, push),
+    deleteRef: (repo, ref, login) => deleteRef(state, repo, ref, login),
+    refs: (repo) => Object.fromEntries(existingRepo(repo)?.refs ?? []),
+    openPullRequest: (repo, pr) => openPullRequest(state, repo, pr),
+    changePullRequest: (repo, number, change) => changePullRequest(state, repo, number, change),
+    addIssueComment: async (repo, number, body, login) =>
+      (await admin(`/_admin/repos/${repo}/issues/${number}/comments`, { body, login })).comment,
+    addCommitComment: async (repo, sha, body, login) =>
+      (await admin(`/_admin/repos/${repo}/commits/${sha}/comments`, { body, login })).comment,
     fault: (fault: Fault): FaultHandle => faults.add(fault),
     clearFaults: () => faults.clear(),
     close: () => {
@@ -147,6 +184,12 @@ export async function startGitHubServer(
       return closed;
     },
   };
+}
+
+function checkMs(name: string, value: number): number {
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new TypeError(`${name}: expected a non-negative number of milliseconds, got ${value}`);
+  return value;
 }
 
 function checkSeconds(name: string, value: number): void {

@@ -22,6 +22,27 @@ export interface RepoState {
   /** By full commit sha, in creation order. */
   statuses: Map<string, Status[]>;
   collaborators: Map<string, Permission>;
+  /** Branch and tag refs (`refs/heads/main` → sha). */
+  refs: Map<string, string>;
+  /** Pull requests, by number. */
+  pulls: Map<number, PullRequestState>;
+  /** When each event (by id) becomes visible in `/events` (server clock, ms). */
+  eventVisibleAt: Map<string, number>;
+}
+
+/** A pull request as the test server keeps it. */
+export interface PullRequestState {
+  number: number;
+  title: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  head: { ref: string; sha: string };
+  base: { ref: string; sha: string };
+  login: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+  merged_at: string | null;
 }
 
 export interface AppRecord {
@@ -52,6 +73,10 @@ export interface ServerState {
   lastCommentId: number;
   lastStatusId: number;
   rate: { limit: number; remaining: number; reset: number };
+  /** An event becomes visible in `/events` this long after it was added (ms). */
+  eventsLatencyMs: number;
+  /** Added to `Date.now()` for the server clock (event visibility). */
+  clockOffsetMs: number;
   /** By installation id. */
   apps: Map<string, AppRecord>;
   installationTokens: Map<string, InstallationToken>;
@@ -72,6 +97,8 @@ export function createState(options: {
     lastCommentId: 150_000_000,
     lastStatusId: 30_000_000_000,
     rate: { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 },
+    eventsLatencyMs: 0,
+    clockOffsetMs: 0,
     apps: new Map(),
     installationTokens: new Map(),
   };
@@ -110,10 +137,16 @@ export function findRepo(
     issueComments: [],
     statuses: new Map(),
     collaborators: new Map(),
+    refs: new Map(),
+    pulls: new Map(),
+    eventVisibleAt: new Map(),
   };
   state.repos.set(key, repo);
   return repo;
 }
+
+/** The server clock (ms): real time plus what {@link ServerState.clockOffsetMs} adds. */
+export const serverNow = (state: ServerState): number => Date.now() + state.clockOffsetMs;
 
 /** A stable numeric user id for a login. */
 function userId(login: string): number {

@@ -9,7 +9,7 @@ import type { EventStore } from '../../../scheduler/ports/event-store.js';
 import type { LaunchSpec, RunOutcome } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
 import { issueCommentPayload, makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
-import { createManualClock, type ManualClock } from '../../support/manual-clock.js';
+import { createManualClock } from '../../support/manual-clock.js';
 import { fakeExecutor, queuedSource } from '../../support/scheduler-fakes.js';
 
 const MINUTE = 60_000;
@@ -78,7 +78,14 @@ function setup(
     ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
   });
   const done = scheduler.run(stop.signal);
+  /** Moves the clock, then waits until the loop has done what that makes due. */
+  const tick = async (ms: number) => {
+    clock.advance(ms);
+    await scheduler.idle();
+  };
   return {
+    tick,
+    idle: () => scheduler.idle(),
     store,
     clock,
     fake,
@@ -99,20 +106,15 @@ const push = (id: string, repo = 'acme/webapp') =>
 const comment = (id: string) =>
   makeEvent('IssueCommentEvent', issueCommentPayload('hi', { issue: 1 }), { id });
 
-/** Lets the loop see new input now (a poll is due). */
-function pollNow(clock: ManualClock) {
-  clock.advance(MINUTE);
-}
-
 describe('scheduler dispatch', () => {
   it('runs blocking events one at a time in numeric id order', async () => {
-    const { clock, fake, push: feed } = setup();
+    const { tick, idle, fake, push: feed } = setup();
     feed(push('100'), push('9'), push('10'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     const first = await eventually(() => fake.runs[0], 'first launch');
     expect(first.spec.event.id).toBe('9');
     expect(first.spec.lane).toBe('blocking');
-    await new Promise((r) => setTimeout(r, 100));
+    await idle();
     expect(fake.runs).toHaveLength(1); // the lane is busy
     fake.finish(first, 'ok');
     const second = await eventually(() => fake.runs[1], 'second launch');
@@ -123,10 +125,10 @@ describe('scheduler dispatch', () => {
   });
 
   it('records a malformed payload as failed with the reason, never runs it, holds the lane', async () => {
-    const { clock, fake, push: feed, store } = setup();
+    const { clock, tick, fake, push: feed, store } = setup();
     const { head: _head, ...noHead } = pushPayload('refs/heads/main');
     feed(makeEvent('PushEvent', noHead, { id: '5' }), push('6'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     const bad = await eventually(async () => await store.getEvent('5', 'acme/webapp'));
     expect(bad).toMatchObject({
       status: 'failed',
@@ -142,38 +144,44 @@ describe('scheduler dispatch', () => {
     expect(first.spec.event.id).toBe('6');
   });
 
-  it('holds the lane on failure, retries after attempts³ × base, then moves on', async () => {
-    const { clock, fake, push: feed, store } = setup();
+  it('holds the lane on failure, retries attempts³ × base after the failure, then moves on', async () => {
+    const { clock, tick, fake, push: feed, store } = setup();
     feed(push('1'), push('2'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     const a1 = await eventually(() => fake.runs[0]);
+    // The run takes 5 minutes (polls go on meanwhile): the backoff counts from its failure.
+    await tick(5 * MINUTE);
+    const failedAt = clock.now().getTime();
     fake.finish(a1, 'fail');
     const failed = await eventually(async () => {
       const e = await store.getEvent('1', 'acme/webapp');
       return e?.status === 'failed' ? e : undefined;
     });
     const lane = failed.lanes.blocking!;
-    expect(Date.parse(lane.nextRunAt!) - Date.parse(lane.lastRunAt!)).toBe(1 * MINUTE);
+    expect(Date.parse(lane.nextRunAt!) - failedAt).toBe(1 * MINUTE);
+    expect(Date.parse(lane.lastRunAt!)).toBe(failedAt - 5 * MINUTE);
     expect(failed.handlers.deploy).toMatchObject({
       status: 'failed',
       attempts: 1,
       error: 'exit 1',
     });
 
-    clock.advance(MINUTE / 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await tick(MINUTE / 2);
     expect(fake.runs).toHaveLength(1); // held: event 2 waits, the retry is not due
-    clock.advance(MINUTE / 2);
+    await tick(MINUTE / 2);
     const a2 = await eventually(() => fake.runs[1], 'retry');
     expect(a2.spec).toMatchObject({ attempt: 2, event: { id: '1' } });
+    const failedAgainAt = clock.now().getTime();
     fake.finish(a2, 'fail');
     const again = await eventually(async () => {
       const e = await store.getEvent('1', 'acme/webapp');
       return e?.lanes.blocking?.attempts === 2 && e.status === 'failed' ? e : undefined;
     });
     const l2 = again.lanes.blocking!;
-    expect(Date.parse(l2.nextRunAt!) - Date.parse(l2.lastRunAt!)).toBe(8 * MINUTE); // 2³
-    clock.advance(8 * MINUTE);
+    expect(Date.parse(l2.nextRunAt!) - failedAgainAt).toBe(8 * MINUTE); // 2³
+    await tick(8 * MINUTE - 1);
+    expect(fake.runs).toHaveLength(2); // not due before the backoff is over
+    await tick(1);
     const a3 = await eventually(() => fake.runs[2]);
     fake.finish(a3, 'ok');
     const b = await eventually(() => fake.runs[3], 'next event');
@@ -182,9 +190,9 @@ describe('scheduler dispatch', () => {
   });
 
   it('a retry runs only the handlers not yet complete', async () => {
-    const { clock, fake, push: feed, store } = setup();
+    const { clock, tick, fake, push: feed, store } = setup();
     feed(push('1'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     const run = await eventually(() => fake.runs[0]);
     fake.finish(run, {
       ok: false,
@@ -201,9 +209,9 @@ describe('scheduler dispatch', () => {
   });
 
   it('skip releases a held lane', async () => {
-    const { clock, fake, push: feed, store } = setup();
+    const { tick, fake, push: feed, store } = setup();
     feed(push('1'), push('2'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     fake.finish(await eventually(() => fake.runs[0]), 'fail');
     await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
     await store.updateEvent('acme/webapp', '1', markSkipped);
@@ -213,9 +221,9 @@ describe('scheduler dispatch', () => {
   });
 
   it('runs non-blocking handlers beside the lane, at most `concurrency` at once', async () => {
-    const { clock, fake, push: feed } = setup({ concurrency: 2 });
+    const { tick, fake, push: feed } = setup({ concurrency: 2 });
     feed(push('1'), comment('2'), comment('3'), comment('4'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     await eventually(() => fake.running().length === 3, 'blocking + 2 non-blocking');
     const lanes = fake.running().map((r) => r.spec.lane);
     expect(lanes.filter((l: Lane) => l === 'nonblocking')).toHaveLength(2);
@@ -228,9 +236,9 @@ describe('scheduler dispatch', () => {
   });
 
   it('repositories progress independently', async () => {
-    const { clock, fake, push: feed } = setup({ repos: ['acme/a', 'acme/b'] });
+    const { tick, fake, push: feed } = setup({ repos: ['acme/a', 'acme/b'] });
     feed(push('1', 'acme/a'), push('2', 'acme/a'), push('3', 'acme/b'), push('4', 'acme/b'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     await eventually(() => fake.runs.length === 2, 'one run per repository');
     const a = fake.runs.find((r) => r.spec.event.repo === 'acme/a')!;
     const b = fake.runs.find((r) => r.spec.event.repo === 'acme/b')!;
@@ -244,7 +252,7 @@ describe('scheduler dispatch', () => {
     const dir = tempDir();
     const first = setup({ store: createFileStore({ stateDir: dir }) });
     first.push(push('1'));
-    pollNow(first.clock);
+    await first.tick(MINUTE);
     const run = await eventually(() => first.fake.runs[0]);
     first.stop.abort();
     await first.done;
@@ -286,7 +294,7 @@ describe('scheduler dispatch', () => {
   });
 
   it('obeys /quickcd skip|retry comments from authors with write access only', async () => {
-    const { clock, fake, push: feed, store, answers } = setup({ retryBaseSeconds: 3600 });
+    const { tick, fake, push: feed, store, answers } = setup({ retryBaseSeconds: 3600 });
     const command = (id: string, body: string, association: string) =>
       makeEvent(
         'IssueCommentEvent',
@@ -294,18 +302,17 @@ describe('scheduler dispatch', () => {
         { id },
       );
     feed(push('1'), push('2'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     fake.finish(await eventually(() => fake.runs[0]), 'fail');
     await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
 
     feed(command('3', '/quickcd skip 1', 'NONE'));
-    pollNow(clock);
-    await new Promise((r) => setTimeout(r, 150));
+    await tick(MINUTE); // a poll is due
     expect((await store.getEvent('1'))?.status).toBe('failed'); // not obeyed
     expect(answers).toHaveLength(0);
 
     feed(command('4', '/quickcd skip 1', 'MEMBER'), command('5', '/quickcd retry 99', 'OWNER'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     await eventually(
       () => fake.runs.find((r) => r.spec.lane === 'blocking' && r.spec.event.id === '2'),
       'the lane moves on',
@@ -326,7 +333,8 @@ describe('scheduler: GitHub access', () => {
     const checks: string[] = [];
     let denied = true;
     const {
-      clock,
+      tick,
+      idle,
       polls,
       scheduler,
       fake,
@@ -356,15 +364,14 @@ describe('scheduler: GitHub access', () => {
     expect(polls).not.toContain('acme/webapp');
 
     // Checked again after a backoff, not polled meanwhile.
-    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
-    clock.advance(MINUTE);
+    await idle();
+    await tick(MINUTE);
     await eventually(() => checks.filter((r) => r === 'acme/webapp').length >= 2, 'rechecked');
     expect(polls).not.toContain('acme/webapp');
 
     denied = false;
     feed(push('7'));
-    await eventually(() => clock.sleepers > 0, 'the loop sleeps');
-    clock.advance(15 * MINUTE);
+    await tick(15 * MINUTE);
     await eventually(() => fake.runs[0], 'the event of the readable repository runs');
     expect(polls).toContain('acme/webapp');
     expect(scheduler.readiness.snapshot()).toEqual({ ready: true, reasons: {} });
@@ -373,9 +380,9 @@ describe('scheduler: GitHub access', () => {
 
 describe('scheduler: what it refuses, and says so (issue 11)', () => {
   it('never stores or runs an event of another repository than the one polled', async () => {
-    const { clock, fake, pushInto, store, logs } = setup();
+    const { tick, idle, fake, pushInto, store, logs } = setup();
     pushInto('acme/webapp', push('7', 'other/repo'), push('8'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     const run = await eventually(() => fake.runs[0], 'the event of acme/webapp runs');
     expect(run.spec.event.id).toBe('8');
     expect(await store.getEvent('7', 'other/repo')).toBeUndefined();
@@ -389,12 +396,12 @@ describe('scheduler: what it refuses, and says so (issue 11)', () => {
       }),
     );
     fake.finish(run, 'ok');
-    await new Promise((r) => setTimeout(r, 100));
+    await idle();
     expect(fake.runs.map((r) => r.spec.event.id)).toEqual(['8']);
   });
 
   it('logs a filter that throws as a warning naming the handler, the event and the error', async () => {
-    const { clock, fake, push: feed, registry, logs } = setup();
+    const { tick, fake, push: feed, registry, logs } = setup();
     addHandler(registry, 'PushEvent', () => {}, {
       name: 'picky',
       filter: () => {
@@ -402,7 +409,7 @@ describe('scheduler: what it refuses, and says so (issue 11)', () => {
       },
     });
     feed(push('5'));
-    pollNow(clock);
+    await tick(MINUTE); // a poll is due
     await eventually(() => fake.runs[0]);
     expect(logs).toContainEqual(
       expect.objectContaining({

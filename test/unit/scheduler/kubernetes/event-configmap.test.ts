@@ -35,6 +35,21 @@ function stored(overrides: Partial<StoredEvent> = {}, payload = pushPayload('ref
 }
 
 describe('eventToConfigMap', () => {
+  it("keeps the fast sources' match and supersession in annotations (issue 14)", () => {
+    const matched = {
+      id: '45000000999',
+      source: 'events-api',
+      actor: { id: 7, login: 'dev' },
+      at: '2026-12-01T10:00:00.000Z',
+    };
+    const event = stored({ status: 'skipped', matched, supersededBy: '9001796131251000000' });
+    const cm = eventToConfigMap(event);
+    expect(cm.metadata?.annotations?.['quickcd.dev/matched']).toBe(JSON.stringify(matched));
+    expect(cm.metadata?.annotations?.['quickcd.dev/superseded-by']).toBe('9001796131251000000');
+    expect(configMapToEvent(cm)).toMatchObject({ matched, supersededBy: '9001796131251000000' });
+    expect(configMapToEvent(eventToConfigMap(stored()))).not.toHaveProperty('matched');
+  });
+
   it('names and labels the ConfigMap as the data model says', () => {
     const cm = eventToConfigMap(stored());
     expect(cm.metadata?.name).toBe('quickcd-acme-web-app-45000000123');
@@ -144,8 +159,21 @@ describe('eventToConfigMap', () => {
     cm.data = { [EVENT_KEY]: '{nope' };
     expect(() => configMapToEvent(cm)).toThrow(
       expect.objectContaining({
-        code: 'STORE_FAILED',
+        code: 'STORE_CORRUPT',
         message: expect.stringContaining('quickcd-acme-web-app-45000000123'),
+      }),
+    );
+  });
+
+  it('reports valid JSON of the wrong shape (lanes: null) by name and field', () => {
+    const cm = eventToConfigMap(stored());
+    cm.metadata!.annotations!['quickcd.dev/lanes'] = 'null';
+    expect(() => configMapToEvent(cm)).toThrow(
+      expect.objectContaining({
+        code: 'STORE_CORRUPT',
+        message: expect.stringMatching(
+          /quickcd-acme-web-app-45000000123" is unreadable: it is not a stored event: lanes: /,
+        ),
       }),
     );
   });
