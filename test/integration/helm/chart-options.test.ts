@@ -406,6 +406,23 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'webhook nudge: its own Secret, a Service for the HTTP port, no ServiceMonitor',
+    values: { webhook: { existingSecret: 'quickcd-webhook' } },
+    check(objects) {
+      const container = podSpec(objects).containers[0] as {
+        env: { name: string; valueFrom?: unknown }[];
+      };
+      expect(container.env.find((e) => e.name === 'QUICKCD_WEBHOOK_SECRET')).toEqual({
+        name: 'QUICKCD_WEBHOOK_SECRET',
+        valueFrom: { secretKeyRef: { name: 'quickcd-webhook', key: 'secret' } },
+      });
+      expect(find(objects, 'Service', 'quickcd').spec).toMatchObject({
+        ports: [{ name: 'http', port: 8080, targetPort: 'http' }],
+      });
+      expect(objects.some((o) => o.kind === 'ServiceMonitor')).toBe(false);
+    },
+  },
+  {
     name: 'no HTTP server',
     values: {
       http: { port: 0 },

@@ -255,6 +255,8 @@ describe('deployment.yaml', () => {
       .filter((e) => e.valueFrom?.secretKeyRef)
       .map((e) => [e.name, e.valueFrom?.secretKeyRef.key, e.valueFrom?.secretKeyRef.optional]);
     expect(refs).toEqual([
+      // Its own Secret (webhook.existingSecret), only when set: handler Jobs mount the other.
+      ['QUICKCD_WEBHOOK_SECRET', 'secret', undefined],
       ['QUICKCD_GITHUB_TOKEN', 'token', true],
       ['QUICKCD_GITHUB_APP_ID', 'app-id', true],
       ['QUICKCD_GITHUB_APP_PRIVATE_KEY', 'private-key', true],
