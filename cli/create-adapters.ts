@@ -1,31 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import type { HandlersBundle } from '../common/bundle-handlers.js';
 import { requireStateDir } from './require-state-dir.js';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import { createFileStore } from '../scheduler/file-store.js';
-import { createConfigMapStore } from '../scheduler/kubernetes/configmap-store.js';
-import { checkCluster } from '../scheduler/kubernetes/check-cluster.js';
-import { createKubeConfig, type KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
-import { createJobExecutor } from '../scheduler/kubernetes/job-executor.js';
-import { createLeaseLeadership } from '../scheduler/kubernetes/lease-leadership.js';
-import { pruneHandlers } from '../scheduler/kubernetes/prune-handlers.js';
-import {
-  publishHandlers,
-  type PublishedHandlers,
-} from '../scheduler/kubernetes/publish-handlers.js';
+import type { KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
+import type { PublishedHandlers } from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
-import {
-  createKubeEventRecorder,
-  type KubeEventRecorder,
-} from '../scheduler/kubernetes/record-kube-event.js';
+import type { KubeEventRecorder } from '../scheduler/kubernetes/record-kube-event.js';
 import type { Clock } from '../scheduler/clock.js';
-import {
-  createHistoryKeeper,
-  type HistoryKeeper,
-} from '../scheduler/kubernetes/create-history-keeper.js';
+import type { HistoryKeeper } from '../scheduler/kubernetes/create-history-keeper.js';
 import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
@@ -35,17 +20,27 @@ import type { Leadership } from '../scheduler/ports/leadership.js';
 /**
  * The adapters chosen by `--store` and `--executor` (design, "Ports"): ConfigMaps, a Lease and
  * Jobs in a cluster by default; a state directory and local child processes when embedded.
- * The cluster is resolved once and only when a Kubernetes adapter is chosen.
+ * The cluster is resolved once and only when a Kubernetes adapter is chosen, and the Kubernetes
+ * client is loaded only then.
  */
-export function createAdapters(
+export async function createAdapters(
   config: Config,
   log: Logger,
   { operator = false }: { readonly operator?: boolean } = {},
 ) {
+  const k8s =
+    config.store === 'kubernetes' || config.executor === 'kubernetes'
+      ? await import('./kubernetes-adapters.js')
+      : undefined;
+  /** The Kubernetes modules: only reached when a Kubernetes adapter is chosen. */
+  const k = () => {
+    if (!k8s) throw new Error('quickcd: a Kubernetes adapter was used but none was chosen');
+    return k8s;
+  };
   let target: KubeTarget | undefined;
   let published: PublishedHandlers | undefined;
   const kube = () => {
-    target ??= createKubeConfig(config);
+    target ??= k().createKubeConfig(config);
     return target;
   };
   const stateDir = resolve(config.stateDir);
@@ -68,14 +63,14 @@ export function createAdapters(
     /** Fails fast when a Kubernetes adapter is chosen and its cluster does not answer. */
     async checkCluster(): Promise<void> {
       if (config.store === 'kubernetes' || config.executor === 'kubernetes') {
-        await checkCluster(kube());
+        await k().checkCluster(kube());
       }
     },
 
     store(): EventStore {
       if (config.store === 'file') return createFileStore({ stateDir, create: !operator, log });
       const { kubeConfig, namespace } = kube();
-      return createConfigMapStore({ kubeConfig, namespace, log });
+      return k().createConfigMapStore({ kubeConfig, namespace, log });
     },
 
     leadership(): Leadership {
@@ -83,7 +78,7 @@ export function createAdapters(
         return createLockFileLeadership({ stateDir, identity: config.identity, log });
       }
       const { kubeConfig, namespace } = kube();
-      return createLeaseLeadership({
+      return k().createLeaseLeadership({
         kubeConfig,
         namespace,
         name: config.leaseName,
@@ -101,8 +96,8 @@ export function createAdapters(
       }
       const { kubeConfig, namespace } = kube();
       // The Jobs run exactly the handlers bundle this scheduler loaded.
-      const handlers = await publishHandlers({
-        core: kubeConfig.makeApiClient(CoreV1Api),
+      const handlers = await k().publishHandlers({
+        core: kubeConfig.makeApiClient(k().CoreV1Api),
         namespace,
         file: bundle.entry,
         bundle,
@@ -110,7 +105,7 @@ export function createAdapters(
         log,
       });
       published = handlers;
-      return createJobExecutor({ kubeConfig, namespace, config, handlers, log });
+      return k().createJobExecutor({ kubeConfig, namespace, config, handlers, log });
     },
 
     /**
@@ -121,9 +116,9 @@ export function createAdapters(
     async pruneExecutor(): Promise<void> {
       if (config.executor === 'local' || published === undefined) return;
       const { kubeConfig, namespace } = kube();
-      await pruneHandlers({
-        core: kubeConfig.makeApiClient(CoreV1Api),
-        batch: kubeConfig.makeApiClient(BatchV1Api),
+      await k().pruneHandlers({
+        core: kubeConfig.makeApiClient(k().CoreV1Api),
+        batch: kubeConfig.makeApiClient(k().BatchV1Api),
         namespace,
         scheduler: config.leaseName,
         current: published.name,
@@ -140,14 +135,14 @@ export function createAdapters(
     history(clock: Clock, redact: (text: string) => string): HistoryKeeper | undefined {
       if (config.executor !== 'kubernetes' || config.store !== 'kubernetes') return undefined;
       const { kubeConfig, namespace } = kube();
-      return createHistoryKeeper({ kubeConfig, namespace, log, clock, redact });
+      return k().createHistoryKeeper({ kubeConfig, namespace, log, clock, redact });
     },
 
     /** Kubernetes Events on the event ConfigMaps (the ConfigMap store only). */
     kubeEvents(clock: Clock, redact: (text: string) => string): KubeEventRecorder | undefined {
       if (config.store !== 'kubernetes') return undefined;
       const { kubeConfig, namespace } = kube();
-      return createKubeEventRecorder({
+      return k().createKubeEventRecorder({
         kubeConfig,
         namespace,
         identity: config.identity,

@@ -33,7 +33,7 @@ export async function openStore({
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   // Loaded here, not at start-up: every command would otherwise load the Kubernetes client.
   const { createAdapters } = await import('../create-adapters.js');
-  return createAdapters(config, log, { operator: true }).store();
+  return (await createAdapters(config, log, { operator: true })).store();
 }
 
 /** The one event id a command takes, or a usage error showing the form. */

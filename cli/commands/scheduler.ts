@@ -93,7 +93,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     });
     // Loaded here, not at start-up: `quickcd runner` and the rest need no Kubernetes client.
     const { createAdapters } = await import('../create-adapters.js');
-    const adapters = createAdapters(config, log);
+    const adapters = await createAdapters(config, log);
     await adapters.checkCluster();
     const store = adapters.store();
     const executor = await adapters.executor(bundle, env);
