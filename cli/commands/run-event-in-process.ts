@@ -2,23 +2,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
-import { loadHandlers } from '../../common/load-handlers.js';
-import { createRedactor } from '../../common/redact.js';
-import { redactError } from '../../common/redact-error.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
 import { parseEvent } from '../../handlers/event.js';
 import { payloadProblems } from '../../handlers/payload-problems.js';
-import { prepareRunner, type ReporterKind } from '../../runner/prepare-runner.js';
-import {
-  killLeftoverProcesses,
-  markRun,
-  RUN_MARKER_ENV,
-} from '../../runner/kill-leftover-processes.js';
-import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import type { ReporterKind, RunnerDeps } from '../../runner/prepare-runner.js';
+import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { runEvent } from '../../runner/run-event.js';
-import { runnerSecrets } from '../../runner/runner-secrets.js';
-import { githubAdapters } from '../github-adapters.js';
+import { prepareHandlersRun } from '../prepare-handlers-run.js';
 import type { CommandInput } from '../command.js';
 
 /**
@@ -63,7 +54,7 @@ export async function runEventInProcess(
   // flush comments, record what happened. Listened for from here on, so that a signal while
   // the handlers load still ends in a result (every handler "not started"), not in exit 143.
   const stop = new AbortController();
-  const loaded: { deps?: ReturnType<typeof prepareRunner> } = {};
+  const loaded: { deps?: RunnerDeps } = {};
   // Listened for until the result is written, and repeated signals are absorbed: a Ctrl-C or
   // a process-group kill reaches this process twice (directly and forwarded by the supervisor),
   // and the second must not kill it before it has recorded what happened.
@@ -99,22 +90,14 @@ export async function runEventInProcess(
       { eventId: event.id, problems },
     );
   }
-  // A load error can quote anything (a URL with credentials, a secret in the file's code).
-  const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
-    throw redactError(error, createRedactor(runnerSecrets(config, env)));
-  });
-  // Everything the handlers start carries the mark, so nothing escapes the end of the run.
-  const marker = markRun();
-  const deps = prepareRunner({
+  const { registry, marker, deps } = await prepareHandlersRun({
     config,
-    env: { ...env, [RUN_MARKER_ENV]: marker },
-    stdout,
+    env,
+    handlersFile: config.handlers,
     reporter,
-    ...(reporter === 'github' ? await githubAdapters(config) : {}),
+    stdout,
   });
-
   loaded.deps = deps;
-  redactProcessOutput(deps.redact);
   if (stop.signal.aborted) deps.log.warn('stopped while loading: no handler is started');
 
   const perEvent = deps.forEvent(event);

@@ -1,22 +1,12 @@
 import { loadConfig } from '../../common/config.js';
-import { loadHandlers } from '../../common/load-handlers.js';
-import { createRedactor } from '../../common/redact.js';
-import { redactError } from '../../common/redact-error.js';
 import { QuickcdError } from '../../common/errors.js';
 import { readEventsFile } from '../../common/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { matchHandlers } from '../../handlers/registry.js';
-import { prepareRunner } from '../../runner/prepare-runner.js';
-import {
-  killLeftoverProcesses,
-  markRun,
-  RUN_MARKER_ENV,
-} from '../../runner/kill-leftover-processes.js';
-import { redactProcessOutput } from '../../runner/redact-process-output.js';
+import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { runEvent } from '../../runner/run-event.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
-import { runnerSecrets } from '../../runner/runner-secrets.js';
-import { githubAdapters } from '../github-adapters.js';
+import { prepareHandlersRun } from '../prepare-handlers-run.js';
 import { requireGitHubAccess } from '../require-github-access.js';
 import type { Command } from '../command.js';
 
@@ -68,20 +58,13 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     }
     const { events, problems } = await readEventsFile(flags.events);
     for (const problem of problems) stderr(`quickcd run: skipped malformed event ${problem}\n`);
-    const registry = await loadHandlers(config.handlers).catch((error: unknown) => {
-      throw redactError(error, createRedactor(runnerSecrets(config, env)));
-    });
-    // Everything the handlers start carries the mark, so nothing escapes the end of the run.
-    const marker = markRun();
-    const deps = prepareRunner({
+    const { registry, marker, deps } = await prepareHandlersRun({
       config,
-      env: { ...env, [RUN_MARKER_ENV]: marker },
-      stdout,
+      env,
+      handlersFile: config.handlers,
       reporter: useGitHub ? 'github' : 'console',
-      ...(useGitHub ? await githubAdapters(config) : {}),
+      stdout,
     });
-
-    redactProcessOutput(deps.redact);
     if (useGitHub) {
       const repos = events
         .filter((e) => matchHandlers(registry, e).handlers.length > 0)

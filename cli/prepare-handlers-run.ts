@@ -1,0 +1,47 @@
+import type { Config, Env } from '../common/config.js';
+import { loadHandlers } from '../common/load-handlers.js';
+import { createRedactor } from '../common/redact.js';
+import { redactError } from '../common/redact-error.js';
+import type { Registry } from '../handlers/registry.js';
+import { markRun, RUN_MARKER_ENV } from '../runner/kill-leftover-processes.js';
+import { prepareRunner, type ReporterKind, type RunnerDeps } from '../runner/prepare-runner.js';
+import { redactProcessOutput } from '../runner/redact-process-output.js';
+import { runnerSecrets } from '../runner/runner-secrets.js';
+import { githubAdapters } from './github-adapters.js';
+
+export interface HandlersRun {
+  readonly registry: Registry;
+  /** The run's mark, in the environment of everything the handlers start. */
+  readonly marker: string;
+  readonly deps: RunnerDeps;
+}
+
+/**
+ * What `quickcd run` and `quickcd runner` do before the first handler: load the handlers file
+ * (a load error redacted: it can quote a URL with credentials, a secret in the file's code),
+ * mark the run, and build the runner's reporter, logger and shell with this process's output
+ * redacted from then on.
+ */
+export async function prepareHandlersRun(options: {
+  readonly config: Config;
+  readonly env: Env;
+  readonly handlersFile: string;
+  readonly reporter: ReporterKind;
+  readonly stdout: (text: string) => void;
+}): Promise<HandlersRun> {
+  const { config, env, reporter } = options;
+  const registry = await loadHandlers(options.handlersFile).catch((error: unknown) => {
+    throw redactError(error, createRedactor(runnerSecrets(config, env)));
+  });
+  // Everything the handlers start carries the mark, so nothing escapes the end of the run.
+  const marker = markRun();
+  const deps = prepareRunner({
+    config,
+    env: { ...env, [RUN_MARKER_ENV]: marker },
+    stdout: options.stdout,
+    reporter,
+    ...(reporter === 'github' ? await githubAdapters(config) : {}),
+  });
+  redactProcessOutput(deps.redact);
+  return { registry, marker, deps };
+}
