@@ -43,8 +43,6 @@ export interface SchedulerOptions {
   readonly clusterId?: string;
   /** Housekeeping (retention), run at start and then hourly. */
   readonly prune?: () => Promise<unknown>;
-  /** How long shutdown waits for bookkeeping in flight. */
-  readonly shutdownGraceMs?: number;
   /**
    * Whether the credentials can read a repository (`checkRepoAccess`): checked at start and
    * before polling a repository not yet verified; a refused one is not polled, makes the
@@ -318,8 +316,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     (phase === 'looping' &&
       sleeping &&
       (!dirty || backingOff(clock.now().getTime())) &&
-      !wakeController.signal.aborted &&
-      !dispatcher.busy);
+      !wakeController.signal.aborted);
 
   return {
     readiness,
@@ -379,6 +376,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const stop = AbortSignal.any([signal, lost]);
     log.info({ repos, handlers: registry.handlers.map((h) => h.name) }, 'leading: polling');
     const unsubscribe = store.subscribe?.(wake);
+    // A run may have changed (started, finished, gone): reconcile.
+    const unsubscribeRuns = executor.subscribe(wake);
     options.liveness?.leading(true);
     try {
       phase = 'looping';
@@ -386,11 +385,8 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     } finally {
       options.liveness?.leading(false);
       unsubscribe?.();
-      // Runs go on: a restarted scheduler finds them. Only bookkeeping is awaited.
-      await Promise.race([
-        dispatcher.settled(),
-        new Promise((r) => setTimeout(r, options.shutdownGraceMs ?? 10_000).unref()),
-      ]);
+      unsubscribeRuns();
+      // Runs go on: a restarted scheduler observes them. No bookkeeping outlives a pass.
       await leadership.release().catch((error: unknown) => {
         log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
       });

@@ -4,7 +4,9 @@ import type { Executor } from './ports/executor.js';
 /**
  * The handlers in use, replaceable while the scheduler runs (a changed handlers file): the
  * registry the loop and dispatcher read, and the executor that launches runs with the matching
- * bundle. A run launched before a replacement is waited for as before (by its name).
+ * bundle. Runs are named for (event, lane, attempt), not for the bundle, so every run is
+ * observed through the first executor (one watch of each kind however often the handlers
+ * change); launches go to the current one.
  */
 export interface LiveHandlers {
   readonly registry: Registry;
@@ -14,8 +16,7 @@ export interface LiveHandlers {
 
 export function createLiveHandlers(registry: Registry, executor: Executor): LiveHandlers {
   let current = { registry, executor };
-  /** A run is waited for by the executor that launched it (until it is waited for once). */
-  const launchedBy = new Map<string, Executor>();
+  const observer = executor;
   return {
     registry: {
       get handlers() {
@@ -23,21 +24,10 @@ export function createLiveHandlers(registry: Registry, executor: Executor): Live
       },
     },
     executor: {
-      async launch(spec) {
-        const by = current.executor;
-        const launch = await by.launch(spec);
-        launchedBy.set(launch.name, by);
-        return launch;
-      },
-      find: (spec) => current.executor.find(spec),
-      async wait(launch, spec, signal) {
-        const by = launchedBy.get(launch.name) ?? current.executor;
-        try {
-          return await by.wait(launch, spec, signal);
-        } finally {
-          launchedBy.delete(launch.name);
-        }
-      },
+      launch: (spec) => current.executor.launch(spec),
+      observe: (spec) => observer.observe(spec),
+      subscribe: (onChange) => observer.subscribe(onChange),
+      release: async (spec) => observer.release?.(spec),
     },
     replace(nextRegistry, nextExecutor) {
       current = { registry: nextRegistry, executor: nextExecutor };

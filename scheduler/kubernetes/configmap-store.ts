@@ -6,7 +6,7 @@ import type { Cursor } from '../cursor.js';
 import type { EventFilter, EventStore, StoredEvent } from '../ports/event-store.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
-import { watchEventConfigMaps } from './configmap-watch.js';
+import { watchEventConfigMaps } from './watch-event-configmaps.js';
 import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
 import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
 

@@ -1,20 +1,20 @@
 import {
   BatchV1Api,
   CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
   type KubeConfig,
   type V1Job,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { Executor, Launch, LaunchSpec, RunOutcome } from '../ports/executor.js';
-import { apiStatusCode } from './kubernetes-api-error.js';
-import { jobManifest, type JobConfig } from './job-manifest.js';
+import type { Executor, LaunchSpec, Observation } from '../ports/executor.js';
+import { apiStatusCode, kubernetesError } from './kubernetes-api-error.js';
+import { RUN_FINALIZER, jobManifest, type JobConfig } from './job-manifest.js';
 import { jobFinished, jobOutcome } from './job-outcome.js';
-import { createJobWatch, type JobUpdate } from './job-watch.js';
-import { eventConfigMapName, jobName } from './names.js';
+import { LABEL, eventConfigMapName, jobName } from './names.js';
 import type { PublishedHandlers } from './publish-handlers.js';
-import { watchJobPods } from './watch-job-pods.js';
+import { createRunInformers, type RunInformers } from './run-informers.js';
 
 export interface JobExecutorOptions {
   readonly kubeConfig: KubeConfig;
@@ -23,33 +23,32 @@ export interface JobExecutorOptions {
   /** The published handlers ConfigMap (see publishHandlers). */
   readonly handlers: PublishedHandlers;
   readonly log: Logger;
-  /** How often a waited Job is re-read besides the watch (default 30 s). */
-  readonly resyncMs?: number;
-}
-
-/** Why a wait stopped: the signal's reason, as an Error. */
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error
-    ? reason
-    : Object.assign(new Error(`aborted: ${String(reason)}`), { name: 'AbortError' });
+  /** The informers to observe runs with; default: its own, running while subscribed. */
+  readonly runs?: RunInformers;
 }
 
 /**
+ * How long a Job this process created (or found existing) counts as running while the Job
+ * informer has not shown it yet: the informer lags its own writes by a watch event (client-go's
+ * "expectations"). Past this, a miss is settled by a GET.
+ */
+const EXPECTATION_MS = 60_000;
+
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+/**
  * The Kubernetes executor: one Job per (event, lane, attempt), named deterministically, so a
- * restarted scheduler adopts the Job it launched before. Completion is observed by one shared
- * watch on quickcd's Jobs (plus a periodic re-read).
+ * restarted scheduler finds the Job it launched before. Runs are observed from one informer on
+ * the scheduler's Jobs and one on their Pods; the API server is asked only when the cache has
+ * not got the Job (and only its definite answer means absent, never an error). Each Job carries quickcd's finalizer, removed once its
+ * outcome is recorded: neither the TTL controller nor a deletion makes it disappear unseen.
  */
 export function createJobExecutor(options: JobExecutorOptions): Executor {
   const { kubeConfig, namespace, config, handlers, log } = options;
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const watch = createJobWatch({
-    kubeConfig,
-    namespace,
-    log,
-    ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
-  });
+  const runs = options.runs ?? createRunInformers({ kubeConfig, namespace, log });
+  const expected = new Map<string, number>();
   const nameOf = (spec: LaunchSpec): string =>
     jobName(spec.event.repo, spec.event.id, spec.lane, spec.attempt);
   const failed = (message: string, spec: LaunchSpec, cause: unknown): QuickcdError =>
@@ -58,20 +57,73 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       repo: spec.event.repo,
       cause,
     });
-
-  /** `seen`: the Pods' last states from the watch, for Pods deleted already (a deadline). */
-  const outcomeOf = async (job: V1Job, name: string, seen: () => V1Pod[]): Promise<RunOutcome> => {
-    try {
-      const pods = await core.listNamespacedPod({
-        namespace,
-        labelSelector: `batch.kubernetes.io/job-name=${name}`,
-      });
-      return jobOutcome(job, pods.items.length > 0 ? pods.items : seen());
-    } catch (error) {
-      log.warn({ job: name, error: errorMessage(error) }, 'cannot read the Pods of a finished Job');
-      return jobOutcome(job, seen());
-    }
+  /** A 4xx other than conflict, timeout and throttling: the API server refused it for sure. */
+  const refusal = (error: unknown) => {
+    const status = apiStatusCode(error);
+    return (
+      status !== undefined && status >= 400 && status < 500 && ![408, 409, 429].includes(status)
+    );
   };
+
+  /** The Job as the cache has it, else as the API server has it; undefined only if it has none. */
+  async function currentJob(
+    name: string,
+    spec: LaunchSpec,
+  ): Promise<V1Job | 'expected' | undefined> {
+    const cached = runs.job(name);
+    if (cached) {
+      expected.delete(name);
+      return cached;
+    }
+    const since = expected.get(name);
+    if (since !== undefined && Date.now() - since < EXPECTATION_MS) return 'expected';
+    expected.delete(name);
+    try {
+      return await readJob(batch, namespace, name);
+    } catch (error) {
+      throw failed(`Cannot read Job ${namespace}/${name}`, spec, error);
+    }
+  }
+
+  async function finishedOutcome(job: V1Job, name: string, spec: LaunchSpec) {
+    let pods = runs.pods(name);
+    // The Pod informer may lag the Job's: its final state is what carries the results.
+    if (!pods.some((p) => p.status?.containerStatuses?.[0]?.state?.terminated)) {
+      try {
+        const listed = await core.listNamespacedPod({
+          namespace,
+          labelSelector: `batch.kubernetes.io/job-name=${name}`,
+        });
+        if (listed.items.length > 0) pods = listed.items;
+      } catch (error) {
+        throw failed(`Cannot list the Pods of Job ${namespace}/${name}`, spec, error);
+      }
+    }
+    return jobOutcome(job, pods);
+  }
+
+  /**
+   * A Job being deleted whose event is gone (deleted, so its Jobs are collected) or skipped will
+   * never have an outcome recorded: its finalizer is taken off here, or it would stay forever.
+   */
+  async function reapOrphan(job: V1Job): Promise<void> {
+    const name = job.metadata?.name;
+    const owner = job.metadata?.ownerReferences?.find((o) => o.kind === 'ConfigMap')?.name;
+    if (!name || !owner || !job.metadata?.finalizers?.includes(RUN_FINALIZER)) return;
+    try {
+      const event = await core
+        .readNamespacedConfigMap({ namespace, name: owner })
+        .catch((error: unknown) => {
+          if (apiStatusCode(error) === 404) return undefined;
+          throw error;
+        });
+      if (event && event.metadata?.labels?.[LABEL.status] !== 'skipped') return;
+      await removeFinalizer(batch, namespace, job, name);
+      log.debug({ job: name, event: owner }, 'released a Job whose event is gone or skipped');
+    } catch (error) {
+      log.warn({ job: name, err: errorMessage(error) }, 'cannot release a Job being deleted');
+    }
+  }
 
   return {
     async launch(spec) {
@@ -82,6 +134,10 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       try {
         eventConfigMap = await core.readNamespacedConfigMap({ namespace, name: cmName });
       } catch (error) {
+        if (apiStatusCode(error) === 404) {
+          const call = { verb: 'get', resource: 'configmaps', namespace, name: cmName } as const;
+          return { name, refused: kubernetesError(call, error).message };
+        }
         throw failed(`Cannot read the event ConfigMap ${namespace}/${cmName}`, spec, error);
       }
       const gzip =
@@ -97,6 +153,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       });
       try {
         await batch.createNamespacedJob({ namespace, body });
+        expected.set(name, Date.now());
         jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'created Job');
         return { name, adopted: false };
       } catch (error) {
@@ -104,61 +161,92 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
           jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'Job exists already: adopted');
           return { name, adopted: true };
         }
-        throw failed(`Cannot create Job ${namespace}/${name}`, spec, error);
+        const problem = failed(`Cannot create Job ${namespace}/${name}`, spec, error);
+        if (refusal(error)) return { name, refused: problem.message };
+        throw problem;
       }
     },
 
-    async find(spec) {
+    async observe(spec): Promise<Observation> {
       const name = nameOf(spec);
-      try {
-        await batch.readNamespacedJob({ namespace, name });
-        return { name, adopted: true };
-      } catch (error) {
-        if (apiStatusCode(error) === 404) return undefined;
-        throw failed(`Cannot read Job ${namespace}/${name}`, spec, error);
+      const job = await currentJob(name, spec);
+      if (job === undefined) return { state: 'absent' };
+      if (job === 'expected') return { state: 'running', name };
+      if (jobFinished(job)) {
+        return { state: 'finished', name, outcome: await finishedOutcome(job, name, spec) };
       }
+      if (job.metadata?.deletionTimestamp) {
+        // Deleted by someone (kubectl, its event's deletion); held by quickcd's finalizer.
+        return {
+          state: 'finished',
+          name,
+          outcome: {
+            ok: false,
+            results: undefined,
+            reason: `Job ${namespace}/${name} was deleted before it finished`,
+          },
+        };
+      }
+      return { state: 'running', name };
     },
 
-    wait(launch: Launch, spec: LaunchSpec, signal: AbortSignal): Promise<RunOutcome> {
-      const { name } = launch;
-      return new Promise<RunOutcome>((resolve, reject) => {
-        if (signal.aborted) {
-          reject(abortError(signal));
-          return;
-        }
-        let settled = false;
-        const pods = watchJobPods({ kubeConfig, namespace, name, log });
-        const finish = (outcome: Promise<RunOutcome> | RunOutcome): void => {
-          if (settled) return;
-          settled = true;
-          unsubscribe();
-          signal.removeEventListener('abort', onAbort);
-          void Promise.resolve(outcome)
-            .finally(() => pods.stop())
-            .then(resolve, reject);
-        };
-        const onAbort = (): void => {
-          if (settled) return;
-          settled = true;
-          unsubscribe();
-          pods.stop();
-          reject(abortError(signal));
-        };
-        const onUpdate = (update: JobUpdate): void => {
-          if (update.job && jobFinished(update.job)) {
-            finish(outcomeOf(update.job, name, () => pods.pods()));
-          } else if ('deleted' in update) {
-            log.warn({ job: name, eventId: spec.event.id }, 'Job deleted before it finished');
-            finish({
-              ok: false,
-              results: undefined,
-              reason: `Job ${namespace}/${name} was deleted before quickcd saw it finish`,
-            });
-          }
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        const unsubscribe = watch.subscribe(name, onUpdate);
+    subscribe: (onChange) =>
+      runs.subscribe((job) => {
+        onChange();
+        if (job.metadata?.deletionTimestamp) void reapOrphan(job);
+      }),
+
+    async release(spec) {
+      const name = nameOf(spec);
+      expected.delete(name);
+      await removeFinalizer(batch, namespace, runs.job(name), name).catch((error: unknown) => {
+        throw failed(
+          `Cannot remove quickcd's finalizer from Job ${namespace}/${name}`,
+          spec,
+          error,
+        );
       });
     },
   };
+}
+
+/**
+ * Job `name` as the API server has it now, or undefined when it does not exist: a list by name
+ * (a consistent read, like a GET; an empty answer is as definite as a 404), so the Role needs
+ * no `get` besides the informer's `list`.
+ */
+async function readJob(batch: BatchV1Api, namespace: string, name: string) {
+  const jobs = await batch.listNamespacedJob({ namespace, fieldSelector: `metadata.name=${name}` });
+  return jobs.items.find((j) => j.metadata?.name === name);
+}
+
+/** Takes quickcd's finalizer off Job `name` (read first when the cache has not got it). */
+export async function removeFinalizer(
+  batch: BatchV1Api,
+  namespace: string,
+  cached: V1Job | undefined,
+  name: string,
+): Promise<void> {
+  let job: V1Job | undefined = cached;
+  try {
+    job ??= await readJob(batch, namespace, name);
+    const index = job?.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
+    if (index < 0) return;
+    // `test` first: the index is that of our finalizer still, or the patch fails (and is retried).
+    const path = `/metadata/finalizers/${index}`;
+    await batch.patchNamespacedJob(
+      {
+        namespace,
+        name,
+        body: [
+          { op: 'test', path, value: RUN_FINALIZER },
+          { op: 'remove', path },
+        ],
+      },
+      jsonPatch,
+    );
+  } catch (error) {
+    if (apiStatusCode(error) === 404) return;
+    throw error;
+  }
 }

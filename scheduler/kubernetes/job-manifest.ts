@@ -53,6 +53,12 @@ const GITHUB_SECRET_KEYS: readonly (readonly [env: string, key: string])[] = [
   ['QUICKCD_GITHUB_APP_INSTALLATION_ID', 'installation-id'],
 ];
 
+/**
+ * On every run Job, removed once its outcome is recorded: the TTL controller (or a deletion)
+ * cannot make a Job disappear before the scheduler has seen how it ended.
+ */
+export const RUN_FINALIZER = 'quickcd.dev/outcome-recorded';
+
 /** The labels of a run's Job and Pod (`kubectl get jobs -l quickcd.dev/event-id=…`). */
 export function jobLabels(spec: LaunchSpec): Record<string, string> {
   return {
@@ -144,6 +150,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
       namespace,
       labels,
       annotations: { [JOB_HANDLERS_ANNOTATION]: handlersConfigMap.name },
+      finalizers: [RUN_FINALIZER],
       ownerReferences: [
         {
           apiVersion: 'v1',

@@ -1,6 +1,11 @@
 import { parseEvent, type GitHubEvent } from '../../handlers/event.js';
 import type { EventSource } from '../../scheduler/ports/event-source.js';
-import type { Executor, LaunchSpec, RunOutcome } from '../../scheduler/ports/executor.js';
+import type {
+  Executor,
+  LaunchSpec,
+  Observation,
+  RunOutcome,
+} from '../../scheduler/ports/executor.js';
 
 export interface Run {
   readonly spec: LaunchSpec;
@@ -11,14 +16,14 @@ export interface Run {
 /** An executor whose runs end when the test says so; launches are recorded. */
 export function fakeExecutor() {
   const runs: Run[] = [];
-  const settled = new Map<string, Promise<RunOutcome>>();
-  const resolvers = new Map<string, (o: RunOutcome) => void>();
+  const outcomes = new Map<string, RunOutcome | undefined>();
+  const listeners = new Set<() => void>();
   const nameOf = (s: LaunchSpec) => `${s.event.repo}#${s.event.id}#${s.lane}#${s.attempt}`;
   const executor: Executor = {
     async launch(spec) {
       const name = nameOf(spec);
-      if (settled.has(name)) return { name, adopted: true };
-      settled.set(name, new Promise((r) => resolvers.set(name, r)));
+      if (outcomes.has(name)) return { name, adopted: true };
+      outcomes.set(name, undefined);
       runs.push({
         spec,
         name,
@@ -39,19 +44,21 @@ export function fakeExecutor() {
                     ...(o === 'ok' ? {} : { error: 'exit 1' }),
                   })),
                 };
-          resolvers.get(name)!(outcome);
+          outcomes.set(name, outcome);
+          for (const listener of [...listeners]) listener();
         },
       });
       return { name, adopted: false };
     },
-    async find(spec) {
-      return settled.has(nameOf(spec)) ? { name: nameOf(spec), adopted: true } : undefined;
+    async observe(spec): Promise<Observation> {
+      const name = nameOf(spec);
+      if (!outcomes.has(name)) return { state: 'absent' };
+      const outcome = outcomes.get(name);
+      return outcome ? { state: 'finished', name, outcome } : { state: 'running', name };
     },
-    wait(launch, _spec, signal) {
-      return new Promise((resolve, reject) => {
-        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-        void settled.get(launch.name)!.then(resolve);
-      });
+    subscribe(onChange) {
+      listeners.add(onChange);
+      return () => listeners.delete(onChange);
     },
   };
   const running = () => runs.filter((r) => !finished.has(r.name));

@@ -14,6 +14,7 @@ import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
 import { makeEvent, pushPayload, tempDir, writeFiles } from '../../support/fixtures.js';
 import { runCli } from '../../support/run-cli.js';
+import { waitForRun } from '../../support/wait-for-run.js';
 
 // `quickcd logs` against the Jobs the executor ran on the real control plane: logs are read
 // through the API server from the node agent's kubelet log endpoint, as in a cluster.
@@ -113,7 +114,8 @@ on('PushEvent', async (p, ctx) => { if (ctx.event.id) throw new Error('smoke tes
   for (const attempt of [2, 1]) {
     const spec: LaunchSpec = { ...base, attempt, completed: attempt === 2 ? ['deploy'] : [] };
     const launch = await executor.launch(spec);
-    await executor.wait(launch, spec, new AbortController().signal);
+    await waitForRun(executor, spec);
+    await executor.release?.(spec);
     jobNames[attempt] = launch.name;
   }
 }

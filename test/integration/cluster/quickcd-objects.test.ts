@@ -10,6 +10,7 @@ import type { EventStore, StoredEvent } from '../../../scheduler/ports/event-sto
 import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
+import { waitForRun } from '../../support/wait-for-run.js';
 
 // quickcd's data model is a stable interface: people read it with kubectl. What the home-made
 // server's kubectl tests checked of the server itself is Kubernetes' business now; what is
@@ -85,7 +86,8 @@ on('PushEvent', async (p) => { console.log('deploying ' + p.ref); }, { name: 'de
     } as const;
     const launch = await executor.launch(spec);
     jobName = launch.name;
-    const outcome = await executor.wait(launch, spec, new AbortController().signal);
+    const outcome = await waitForRun(executor, spec);
+    await executor.release?.(spec);
     if (!outcome.ok) throw new Error(`the Job failed: ${JSON.stringify(outcome)}`);
   }, 180_000);
   afterAll(async () => cluster?.stop());

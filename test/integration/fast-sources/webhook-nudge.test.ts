@@ -77,7 +77,6 @@ beforeEach(async () => {
     },
     log,
     clock: systemClock,
-    shutdownGraceMs: 100,
   });
   nudges = [];
   const route = createWebhookRoute({

@@ -10,7 +10,6 @@ import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
 import { createConfigMapStore } from '../../../scheduler/kubernetes/configmap-store.js';
 import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js';
-import { createJobWatch, type JobUpdate } from '../../../scheduler/kubernetes/job-watch.js';
 import { createLeaseLeadership } from '../../../scheduler/kubernetes/lease-leadership.js';
 import { pruneHandlers } from '../../../scheduler/kubernetes/prune-handlers.js';
 import { createKubeEventRecorder } from '../../../scheduler/kubernetes/record-kube-event.js';
@@ -51,7 +50,7 @@ const USED: readonly Permission[] = [
   // configmap-store.ts list(): listEvents, getEvent(id) without a repository;
   // prune-handlers.ts: this scheduler's handlers ConfigMaps
   p('', 'configmaps', 'list'),
-  // configmap-watch.ts: the event ConfigMaps (store.subscribe wakes the dispatcher)
+  // watch-event-configmaps.ts: the open event ConfigMaps (store.subscribe wakes the dispatcher)
   p('', 'configmaps', 'watch'),
   // configmap-store.ts putEvent, putCursor (first time); publish-handlers.ts
   p('', 'configmaps', 'create'),
@@ -59,17 +58,18 @@ const USED: readonly Permission[] = [
   p('', 'configmaps', 'update'),
   // configmap-store.ts deleteEvent (retention, prune-events.ts); prune-handlers.ts
   p('', 'configmaps', 'delete'),
-  // job-executor.ts find(); job-watch.ts read() of each waited Job
-  p('batch', 'jobs', 'get'),
-  // prune-handlers.ts: the Jobs' quickcd.dev/handlers annotations
+  // run-informers.ts: the run Jobs; job-executor.ts readJob() (by name) of a Job the informer
+  // has not got; prune-handlers.ts: the Jobs' quickcd.dev/handlers annotations
   p('batch', 'jobs', 'list'),
-  // job-watch.ts: the run Jobs being waited for
+  // run-informers.ts: the run Jobs
   p('batch', 'jobs', 'watch'),
   // job-executor.ts launch()
   p('batch', 'jobs', 'create'),
-  // job-executor.ts outcomeOf(): a finished Job's Pod, for its termination message
+  // job-executor.ts release(): quickcd's finalizer taken off once the outcome is recorded
+  p('batch', 'jobs', 'patch'),
+  // run-informers.ts: the run Pods; job-executor.ts a finished Job's Pods the informer lags
   p('', 'pods', 'list'),
-  // watch-job-pods.ts: a waited Job's Pods, whose last state survives their deletion at the deadline
+  // run-informers.ts: the run Pods, whose last state survives their deletion at the deadline
   p('', 'pods', 'watch'),
   // create-history-keeper.ts: a finished run's output tail (its Pod found with pods list)
   p('', 'pods/log', 'get'),
@@ -206,26 +206,42 @@ describeCluster("the scheduler's Role", { timeout: 60_000 }, () => {
       timeoutSeconds: 60,
     };
     const launch = await executor.launch(spec);
-    expect(launch.adopted).toBe(false);
+    expect(launch).toEqual({ name: expect.any(String), adopted: false });
     expect(await executor.launch(spec)).toEqual({ name: launch.name, adopted: true });
-    expect(await executor.find(spec)).toEqual({ name: launch.name, adopted: true });
+    // observe(): a list by name while no informer runs (a fresh executor)
+    const fresh = createJobExecutor({
+      kubeConfig: asScheduler,
+      namespace,
+      config,
+      handlers: v1,
+      log,
+    });
+    expect(await fresh.observe(spec)).toEqual({ state: 'running', name: launch.name });
 
-    // the Job watch: get once, then watch (a change made by someone else arrives)
-    const watch = createJobWatch({ kubeConfig: asScheduler, namespace, log, resyncMs: 600_000 });
-    const updates: JobUpdate[] = [];
+    // the informers: list and watch the run Jobs and their Pods (a change by someone else
+    // arrives), then observe() from the cache
     let seen!: () => void;
     const touched = new Promise<void>((resolve) => (seen = resolve));
-    const stop = watch.subscribe(launch.name, (u) => {
-      updates.push(u);
-      if (u.job?.metadata?.annotations?.touched === 'yes') seen();
+    const batchAdmin = cluster.kubeConfig().makeApiClient(BatchV1Api);
+    const stop = fresh.subscribe(() => {
+      void batchAdmin.readNamespacedJob({ namespace, name: launch.name }).then((job) => {
+        if (job.metadata?.annotations?.touched === 'yes') seen();
+      });
     });
     await new Promise((r) => setTimeout(r, 500));
     await cluster.kubectl(['-n', namespace, 'annotate', `job/${launch.name}`, 'touched=yes']);
-    await touched; // only the watch brings it: the periodic re-read is 10 minutes away
+    await touched; // only the watch brings it
+    expect(await fresh.observe(spec)).toEqual({ state: 'running', name: launch.name });
     stop();
 
-    // the call outcomeOf() makes for a finished Job (no node here finishes one)
+    // the call outcomeOf() makes for a finished Job whose Pod the informer lags
     await core.listNamespacedPod({ namespace, labelSelector: `job-name=${launch.name}` });
+    // release(): quickcd's finalizer taken off (patch)
+    await fresh.release?.(spec);
+    expect(
+      (await batchAdmin.readNamespacedJob({ namespace, name: launch.name })).metadata?.finalizers ??
+        [],
+    ).toEqual([]);
 
     // pruning: list handlers ConfigMaps, list Jobs, delete the one no Job mounts
     const v2 = await publish('v2.ts');

@@ -27,6 +27,7 @@ import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
 import { describeCluster } from '../../support/cluster/describe-cluster.js';
 import { startTestCluster, type TestCluster } from '../../support/cluster/start-test-cluster.js';
 import { eventually } from '../../support/eventually.js';
+import { waitForRun } from '../../support/wait-for-run.js';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
 
 // The Job executor against a real kube-apiserver and kube-controller-manager (Job, garbage
@@ -65,8 +66,15 @@ const config = loadConfig({
   QUICKCD_GITHUB_URL: 'http://127.0.0.1:9/api/v3',
 });
 
-function executor(resyncMs = 60_000, jobConfig: JobConfig = config): Executor {
-  return createJobExecutor({ kubeConfig, namespace, config: jobConfig, handlers, log, resyncMs });
+function executor(jobConfig: JobConfig = config): Executor {
+  return createJobExecutor({ kubeConfig, namespace, config: jobConfig, handlers, log });
+}
+
+/** What the dispatcher does with a run: observe it until it has finished, then release it. */
+async function finished(ex: Executor, spec: LaunchSpec) {
+  const outcome = await waitForRun(ex, spec);
+  await ex.release?.(spec);
+  return outcome;
 }
 
 /** Stores an event as the event store does: a ConfigMap; returns its launch spec. */
@@ -114,8 +122,6 @@ async function storeEvent(
     timeoutSeconds: options.timeoutSeconds ?? 60,
   };
 }
-
-const never = new AbortController().signal;
 
 const podsOf = async (jobName: string) =>
   (
@@ -192,9 +198,9 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     const info = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const spec = await storeEvent('refs/heads/main');
     const ex = createJobExecutor({ kubeConfig, namespace, config, handlers, log: info });
-    const launch = await ex.launch(spec);
+    await ex.launch(spec);
     expect(lines).toEqual([]);
-    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expect((await finished(ex, spec)).ok).toBe(true);
   });
 
   it('runs a Job to success with per-handler results, observed by a watch', async () => {
@@ -203,12 +209,12 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     const launch = await ex.launch(spec);
     expect(launch).toEqual({ name: `quickcd-acme-webapp-${spec.event.id}-b1`, adopted: false });
     const started = Date.now();
-    const outcome = await ex.wait(launch, spec, never);
+    const outcome = await finished(ex, spec);
     expect(outcome).toEqual({
       ok: true,
       results: [{ name: 'echo', lane: 'blocking', ok: true, durationMs: expect.any(Number) }],
     });
-    // resyncMs is 60 s: only the watch can have seen it finish this soon.
+    // Observed from the informer's watch (no periodic re-read exists).
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(
       cluster.proxy.requests.some(
@@ -243,7 +249,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
   it('reports a failing handler with its error, and skips completed handlers', async () => {
     const spec = { ...(await storeEvent('refs/heads/fail')), completed: ['echo'] };
     const ex = executor();
-    const outcome = await ex.wait(await ex.launch(spec), spec, never);
+    const outcome = (await ex.launch(spec), await finished(ex, spec));
     expect(outcome.ok).toBe(false);
     expect(outcome.results).toEqual([
       {
@@ -264,7 +270,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     expect(job.spec?.template.spec?.containers[0]?.command?.[3]).toBe(
       '/quickcd/event/event.json.gz',
     );
-    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expect((await finished(ex, spec)).ok).toBe(true);
   });
 
   it('adopts a Job launched before, and finds and waits for it after a restart', async () => {
@@ -274,10 +280,9 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     expect(await first.launch(spec)).toEqual({ name: launch.name, adopted: true });
     // A new scheduler process: a fresh executor instance.
     const restarted = executor();
-    expect(await restarted.find({ ...spec, attempt: 2 })).toBeUndefined();
-    const found = await restarted.find(spec);
-    expect(found).toEqual({ name: launch.name, adopted: true });
-    expect((await restarted.wait(found!, spec, never)).ok).toBe(true);
+    expect(await restarted.observe({ ...spec, attempt: 2 })).toEqual({ state: 'absent' });
+    expect(await restarted.observe(spec)).toMatchObject({ name: launch.name });
+    expect((await finished(restarted, spec)).ok).toBe(true);
     const jobs = await batch.listNamespacedJob({
       namespace,
       labelSelector: `${LABEL.eventId}=${spec.event.id}`,
@@ -292,7 +297,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     const spec = await storeEvent('refs/heads/slow', { timeoutSeconds: 20 });
     const ex = executor();
     const launch = await ex.launch(spec);
-    const outcome = await ex.wait(launch, spec, never);
+    const outcome = await finished(ex, spec);
     expect(outcome.ok).toBe(false);
     expect(outcome.reason).toMatch(/DeadlineExceeded/);
     expect(outcome.reason).toMatch(/deadline/);
@@ -322,7 +327,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
   it('reports the last lines of a runner that exits without a result', async () => {
     const spec = await storeEvent('refs/heads/crash');
     const ex = executor();
-    const outcome = await ex.wait(await ex.launch(spec), spec, never);
+    const outcome = (await ex.launch(spec), await finished(ex, spec));
     expect(outcome.ok).toBe(false);
     expect(outcome.results).toBeUndefined();
     expect(outcome.reason).toMatch(/exited with code 3 without a result; its last lines:\n/);
@@ -332,8 +337,8 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
   it('still sees a Job finish when the watch drops (resync and re-watch)', async () => {
     const spec = await storeEvent('refs/heads/main');
     const ex = executor();
-    const launch = await ex.launch(spec);
-    const waiting = ex.wait(launch, spec, never);
+    await ex.launch(spec);
+    const waiting = finished(ex, spec);
     const watches = () =>
       cluster.proxy.requests.filter(
         (r) => r.path.includes(`/namespaces/${namespace}/jobs?`) && /watch=true/.test(r.path),
@@ -347,13 +352,13 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
   it('still sees a Job finish when its watch expires (410)', async () => {
     const spec = await storeEvent('refs/heads/main');
     const ex = executor();
-    const launch = await ex.launch(spec);
+    await ex.launch(spec);
     const expired = cluster.fault({
       kind: 'expire-watch',
       path: `/namespaces/${namespace}/jobs`,
       times: 1,
     });
-    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expect((await finished(ex, spec)).ok).toBe(true);
     expired.remove();
   });
 
@@ -361,7 +366,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     const spec = await storeEvent('refs/heads/slow');
     const ex = executor();
     const launch = await ex.launch(spec);
-    const waiting = ex.wait(launch, spec, never);
+    const waiting = finished(ex, spec);
     await eventually(async () => (await readJob(launch.name))?.status?.active === 1, 'running');
     await batch.deleteNamespacedJob({
       namespace,
@@ -376,29 +381,18 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     await eventually(async () => (await podsOf(launch.name)).length === 0, 'Pod deleted', 30_000);
   });
 
-  it('rejects a wait only when its signal aborts', async () => {
-    const spec = await storeEvent('refs/heads/slow');
-    const ex = executor();
-    const launch = await ex.launch(spec);
-    const stop = new AbortController();
-    const waiting = ex.wait(launch, spec, stop.signal);
-    setTimeout(() => stop.abort(new Error('shutting down')), 200);
-    await expect(waiting).rejects.toThrow('shutting down');
-    expect((await readJob(launch.name))?.status?.conditions ?? []).toEqual([]);
-    await batch.deleteNamespacedJob({
-      namespace,
-      name: launch.name,
-      propagationPolicy: 'Background',
-    });
-  });
-
-  it('fails to launch, with a code, when the event ConfigMap is missing', async () => {
+  it('refuses to launch, saying why, when the event ConfigMap is missing', async () => {
     const spec = await storeEvent('refs/heads/main');
     await core.deleteNamespacedConfigMap({
       namespace,
       name: eventConfigMapName(repo, spec.event.id),
     });
-    await expect(executor().launch(spec)).rejects.toMatchObject({ code: 'EXECUTOR_FAILED' });
+    expect(await executor().launch(spec)).toEqual({
+      name: `quickcd-acme-webapp-${spec.event.id}-b1`,
+      refused: expect.stringMatching(
+        /cannot get configmaps "quickcd-acme-webapp-\d+" in namespace "cd": .*not found/,
+      ),
+    });
   });
 
   it('fails to launch, with a code and the status, on a 500 from POST jobs; a retry launches', async () => {
@@ -429,26 +423,27 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     expect(posts.at(-1)).toMatchObject({ status: 500, injected: true });
     // Nothing was created, so launching again is a fresh launch, not an adoption.
     expect(await readJob(`quickcd-acme-webapp-${spec.event.id}-b1`)).toBeUndefined();
-    const launch = await ex.launch(spec);
-    expect(launch.adopted).toBe(false);
-    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expect(await ex.launch(spec)).toMatchObject({ adopted: false });
+    expect((await finished(ex, spec)).ok).toBe(true);
   });
 
   it('a finished Job is removed by the ttl-after-finished controller, with its Pod', async () => {
     const spec = await storeEvent('refs/heads/main');
-    const ex = executor(60_000, { ...config, jobTtlSeconds: 1 });
+    const ex = executor({ ...config, jobTtlSeconds: 1 });
     const launch = await ex.launch(spec);
     expect((await readJob(launch.name))?.spec?.ttlSecondsAfterFinished).toBe(1);
-    expect((await ex.wait(launch, spec, never)).ok).toBe(true);
+    expect((await finished(ex, spec)).ok).toBe(true);
     await eventually(async () => (await readJob(launch.name)) === undefined, 'Job removed', 30_000);
     await eventually(async () => (await podsOf(launch.name)).length === 0, 'Pod removed', 30_000);
-    // Gone is gone: a restarted scheduler no longer finds it (the event keeps the result).
-    expect(await executor().find(spec)).toBeUndefined();
+    // Gone once released: a restarted scheduler no longer finds it (the event keeps the result).
+    expect(await executor().observe(spec)).toEqual({ state: 'absent' });
   });
 
   it('deleting an event ConfigMap removes its Jobs and Pods (garbage collector)', async () => {
     const spec = await storeEvent('refs/heads/slow');
     const ex = executor();
+    // The scheduler runs (subscribed): it releases the Jobs no outcome can be recorded for.
+    const stop = ex.subscribe(() => {});
     const first = await ex.launch(spec);
     const second = await ex.launch({ ...spec, lane: 'nonblocking' });
     await eventually(async () => (await podsOf(first.name)).length === 1, 'Pod created');
@@ -468,5 +463,6 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
         30_000,
       );
     }
+    stop();
   });
 });

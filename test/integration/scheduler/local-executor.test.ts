@@ -7,6 +7,7 @@ import { newStoredEvent } from '../../../scheduler/event-state.js';
 import { createLocalExecutor } from '../../../scheduler/local-executor.js';
 import type { LaunchSpec } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
+import { waitForRun } from '../../support/wait-for-run.js';
 import { makeEvent, pushPayload, tempDir } from '../../support/fixtures.js';
 import { repoRoot } from '../../support/repo-root.js';
 
@@ -19,7 +20,6 @@ on('PushEvent', async () => {
 }, { name: 'deploy' });
 `;
 
-const never = new AbortController().signal;
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
@@ -53,6 +53,7 @@ describe('local executor across a restart', { timeout: 60_000 }, () => {
   it('never launches a run again whose directory exists, even without its pid file', async () => {
     const { dir, executor, spec, ran } = setup();
     const first = executor();
+    expect(await first.observe(spec)).toEqual({ state: 'absent' });
     const launch = await first.launch(spec);
     await eventually(() => ran() === 'x', 'the handler runs', 30_000);
     // The scheduler was killed after making the run directory (event.json, output.log) but
@@ -62,11 +63,26 @@ describe('local executor across a restart', { timeout: 60_000 }, () => {
     rmSync(join(runDir, 'pid'));
 
     const restarted = executor();
-    expect(await restarted.find(spec)).toEqual({ name: launch.name, adopted: true });
+    expect(await restarted.observe(spec)).toMatchObject({ state: 'running', name: launch.name });
     expect(await restarted.launch(spec)).toEqual({ name: launch.name, adopted: true });
     writeFileSync(join(dir, 'go'), '');
-    const outcome = await restarted.wait(launch, spec, never);
+    const outcome = await waitForRun(restarted, spec);
     expect(outcome).toMatchObject({ ok: true, results: [{ name: 'deploy', ok: true }] });
     expect(ran()).toBe('x'); // one run of the handler, not two
+  });
+
+  it('observes a run whose process group was killed as finished, failed', async () => {
+    const { dir, executor, spec, ran } = setup();
+    const ex = executor();
+    const launch = await ex.launch(spec);
+    await eventually(() => ran() === 'x', 'the handler runs', 30_000);
+    const runDir = join(dir, 'state', 'runs', launch.name);
+    const { pid } = JSON.parse(readFileSync(join(runDir, 'pid'), 'utf8')) as { pid: number };
+    process.kill(-pid, 'SIGKILL'); // kill -9 of the whole group: nobody writes exit-code
+    const outcome = await waitForRun(ex, spec);
+    expect(outcome).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/without an exit status/),
+    });
   });
 });

@@ -72,7 +72,6 @@ function setup(
       { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
     ),
     clock,
-    shutdownGraceMs: 1000,
     clusterId: 'prod/eu',
     respond: async (repo, target, body) => void answers.push({ repo, target, body }),
     ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
@@ -262,7 +261,9 @@ describe('scheduler dispatch', () => {
     addHandler(registry, 'PushEvent', () => {}, { name: 'deploy' });
     addHandler(registry, 'PushEvent', () => {}, { name: 'audit' });
     const launches: LaunchSpec[] = [];
-    let finishRun: (o: RunOutcome) => void = () => {};
+    const observed: LaunchSpec[] = [];
+    const run1: { outcome?: RunOutcome } = {};
+    let changed = () => {};
     const stop = new AbortController();
     stops.push(stop);
     const store = createFileStore({ stateDir: dir });
@@ -272,8 +273,13 @@ describe('scheduler dispatch', () => {
       store,
       executor: {
         launch: async (spec) => (launches.push(spec), { name: run.name, adopted: true }),
-        find: async () => ({ name: run.name, adopted: true }),
-        wait: () => new Promise((r) => (finishRun = r)),
+        observe: async (spec) => {
+          observed.push(spec);
+          return run1.outcome
+            ? { state: 'finished', name: run.name, outcome: run1.outcome }
+            : { state: 'running', name: run.name };
+        },
+        subscribe: (onChange) => ((changed = onChange), () => {}),
       },
       leadership: { acquire: async () => new AbortController().signal, release: async () => {} },
       registry,
@@ -287,10 +293,12 @@ describe('scheduler dispatch', () => {
       log: pino({ level: 'silent' }),
       clock: createManualClock(),
     }).run(stop.signal);
-    await eventually(() => launches.length === 1, 'adoption');
-    expect(launches[0]).toMatchObject({ attempt: 1, lane: 'blocking', event: { id: '1' } });
-    finishRun({ ok: true, results: [] });
+    await eventually(() => observed.length > 0, 'the run in flight is observed');
+    expect(observed[0]).toMatchObject({ attempt: 1, lane: 'blocking', event: { id: '1' } });
+    run1.outcome = { ok: true, results: [] };
+    changed();
     await eventually(async () => (await store.getEvent('1'))?.status === 'handled');
+    expect(launches).toEqual([]); // observed, never launched again
   });
 
   it('obeys /quickcd skip|retry comments from authors with write access only', async () => {

@@ -232,9 +232,9 @@ describe('a launch whose answer is lost', () => {
         if (broken) throw new Error('Cannot create Job: HTTP 500 Internal Server Error');
         return launch;
       },
-      find: async (spec) => {
+      observe: async (spec) => {
         if (broken) throw new Error('Cannot read Job: HTTP 500 Internal Server Error');
-        return fake.executor.find(spec);
+        return fake.executor.observe(spec);
       },
     };
     const clock = createManualClock();
