@@ -246,6 +246,40 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     expect(output).not.toContain('token=none');
   });
 
+  it('observes runs from its informers: per run a read of the event, a create, a patch', async () => {
+    const ex = executor();
+    // The scheduler is subscribed while it leads: the informers run.
+    const stop = ex.subscribe(() => {});
+    const run = async () => {
+      const spec = await storeEvent('refs/heads/main');
+      await ex.launch(spec);
+      expect((await finished(ex, spec)).ok).toBe(true);
+    };
+    await run(); // the informers have listed and watch
+    const from = cluster.proxy.requests.length;
+    const runs = 3;
+    for (let n = 0; n < runs; n++) await run();
+    stop();
+    const made = cluster.proxy.requests
+      .slice(from)
+      .filter((r) => !/[?&]watch=true/.test(r.path))
+      .map(
+        (r) =>
+          `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/[^/]*\d{11}[^/]*$/, '/<name>')}`,
+      );
+    const count = (line: string) => made.filter((m) => m === line).length;
+    // Each run: its event ConfigMap read (for its uid), the Job created, the finalizer removed;
+    // the Job itself is never read: the informer's cache answers.
+    expect(count(`GET /api/v1/namespaces/${namespace}/configmaps/<name>`)).toBe(runs);
+    expect(count(`POST /apis/batch/v1/namespaces/${namespace}/jobs`)).toBe(runs);
+    expect(count(`PATCH /apis/batch/v1/namespaces/${namespace}/jobs/<name>`)).toBe(runs);
+    expect(count(`GET /apis/batch/v1/namespaces/${namespace}/jobs/<name>`)).toBe(0);
+    // Beyond those, at most a list of the Pods when the Pod informer lagged the Job's. (Before
+    // the informers: 6 per run — the same 2, a watch of the Jobs, one of the Pods, a GET of the
+    // Job, a list of its Pods.)
+    expect(made.length, made.join('\n')).toBeLessThanOrEqual(4 * runs);
+  });
+
   it('reports a failing handler with its error, and skips completed handlers', async () => {
     const spec = { ...(await storeEvent('refs/heads/fail')), completed: ['echo'] };
     const ex = executor();
