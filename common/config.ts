@@ -240,8 +240,10 @@ export const settings = {
   },
   jobTtlSeconds: {
     env: ['QUICKCD_JOB_TTL_SECONDS'],
-    schema: seconds(0).default(86_400),
-    describe: 'ttlSecondsAfterFinished of handler Jobs',
+    // At least 1: a Job deleted the moment it finishes leaves nothing for `quickcd logs`. The
+    // Job's finalizer, not the TTL, keeps it until its outcome is recorded.
+    schema: seconds(1).default(86_400),
+    describe: 'ttlSecondsAfterFinished of handler Jobs (at least 1)',
   },
   jobResources: {
     env: ['QUICKCD_JOB_RESOURCES'],

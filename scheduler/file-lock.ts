@@ -1,4 +1,5 @@
 import { open, rm, stat } from 'node:fs/promises';
+import { systemClock, type Clock } from './clock.js';
 
 const STALE_MS = 30_000;
 
@@ -7,9 +8,14 @@ const STALE_MS = 30_000;
  * same state directory (the scheduler and `quickcd retry|skip`). A lock older than 30 s was left
  * by a crashed process and is broken.
  */
-export async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  file: string,
+  work: () => Promise<T>,
+  clock: Clock = systemClock,
+): Promise<T> {
   const lock = `${file}.lock`;
-  const deadline = Date.now() + 2 * STALE_MS;
+  const now = () => clock.now().getTime();
+  const deadline = now() + 2 * STALE_MS;
   for (;;) {
     try {
       const handle = await open(lock, 'wx');
@@ -18,12 +24,12 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>): Pro
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const age = await stat(lock).then(
-        (s) => Date.now() - s.mtimeMs,
+        (s) => now() - s.mtimeMs,
         () => 0,
       );
       if (age > STALE_MS) await rm(lock, { force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} is held by another process`);
-      else await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+      else if (now() > deadline) throw new Error(`${lock} is held by another process`);
+      else await clock.sleep(10 + Math.random() * 20);
     }
   }
   try {

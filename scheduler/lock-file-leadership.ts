@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Leadership } from './ports/leadership.js';
-import { abortableSleep as sleep } from './abortable-sleep.js';
+import { systemClock, type Clock } from './clock.js';
 
 export interface LockFileLeadershipOptions {
   readonly stateDir: string;
@@ -12,6 +12,7 @@ export interface LockFileLeadershipOptions {
   readonly log: Logger;
   /** How often a blocked acquire retries (default 1000 ms). */
   readonly retryMs?: number;
+  readonly clock?: Clock;
 }
 
 /** Contents of `<stateDir>/scheduler.lock`. */
@@ -50,6 +51,8 @@ export function isStale(info: LockInfo, pid = process.pid, host = hostname()): b
  * stale and taken over; a live holder makes acquire wait, retrying every second.
  */
 export function createLockFileLeadership(options: LockFileLeadershipOptions): Leadership {
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now().getTime();
   const { stateDir, identity } = options;
   const path = join(stateDir, 'scheduler.lock');
   const log = options.log.child({ lock: path, identity });
@@ -60,7 +63,7 @@ export function createLockFileLeadership(options: LockFileLeadershipOptions): Le
     const info: LockInfo = {
       pid: process.pid,
       identity,
-      startedAt: new Date().toISOString(),
+      startedAt: clock.now().toISOString(),
       hostname: hostname(),
     };
     let file;
@@ -97,7 +100,7 @@ export function createLockFileLeadership(options: LockFileLeadershipOptions): Le
       return { info, stale: isStale(info) };
     } catch {
       // Being written right now, or garbage: stale only once it is old.
-      const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      const age = now() - (await stat(path).catch(() => ({ mtimeMs: now() }))).mtimeMs;
       return { stale: age > UNWRITTEN_STALE_MS };
     }
   }
@@ -110,7 +113,7 @@ export function createLockFileLeadership(options: LockFileLeadershipOptions): Le
       file = await open(guard, 'wx');
     } catch (error) {
       if (!isErrno(error, 'EEXIST')) throw error;
-      const age = Date.now() - (await stat(guard).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      const age = now() - (await stat(guard).catch(() => ({ mtimeMs: now() }))).mtimeMs;
       if (age > UNWRITTEN_STALE_MS) await rm(guard, { force: true });
       return;
     }
@@ -150,7 +153,8 @@ export function createLockFileLeadership(options: LockFileLeadershipOptions): Le
             `waiting for the scheduler lock held by ${current.info ? `pid ${current.info.pid} (${current.info.identity})` : 'another process'}`,
           );
         }
-        await sleep(retryMs, signal);
+        await clock.sleep(retryMs, signal);
+        signal.throwIfAborted();
       }
     },
 

@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Executor, LaunchSpec, Observation } from '../ports/executor.js';
 import { apiStatusCode, kubernetesError } from './kubernetes-api-error.js';
 import { RUN_FINALIZER, jobManifest, type JobConfig } from './job-manifest.js';
@@ -25,6 +26,7 @@ export interface JobExecutorOptions {
   readonly log: Logger;
   /** The informers to observe runs with; default: its own, running while subscribed. */
   readonly runs?: RunInformers;
+  readonly clock?: Clock;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
   const batch = kubeConfig.makeApiClient(BatchV1Api);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const runs = options.runs ?? createRunInformers({ kubeConfig, namespace, log });
+  const clock = options.clock ?? systemClock;
   const expected = new Map<string, number>();
   const nameOf = (spec: LaunchSpec): string =>
     jobName(spec.event.repo, spec.event.id, spec.lane, spec.attempt);
@@ -76,7 +79,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       return cached;
     }
     const since = expected.get(name);
-    if (since !== undefined && Date.now() - since < EXPECTATION_MS) return 'expected';
+    if (since !== undefined && clock.now().getTime() - since < EXPECTATION_MS) return 'expected';
     expected.delete(name);
     try {
       return await readJob(batch, namespace, name);
@@ -102,6 +105,40 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
     return jobOutcome(job, pods);
   }
 
+  /** Takes quickcd's finalizer off the Pods of Job `name`, then off the Job. */
+  async function releaseRun(name: string, job = runs.job(name)): Promise<void> {
+    const pods =
+      runs.livePods(name) ??
+      (
+        await core.listNamespacedPod({
+          namespace,
+          labelSelector: `batch.kubernetes.io/job-name=${name}`,
+        })
+      ).items;
+    for (const pod of pods) {
+      const podName = pod.metadata?.name;
+      const index = pod.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
+      if (!podName || index < 0) continue;
+      const path = `/metadata/finalizers/${index}`;
+      await core
+        .patchNamespacedPod(
+          {
+            namespace,
+            name: podName,
+            body: [
+              { op: 'test', path, value: RUN_FINALIZER },
+              { op: 'remove', path },
+            ],
+          },
+          jsonPatch,
+        )
+        .catch((error: unknown) => {
+          if (apiStatusCode(error) !== 404) throw error;
+        });
+    }
+    await removeFinalizer(batch, namespace, job, name);
+  }
+
   /**
    * A Job being deleted whose event is gone (deleted, so its Jobs are collected) or skipped will
    * never have an outcome recorded: its finalizer is taken off here, or it would stay forever.
@@ -118,7 +155,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
           throw error;
         });
       if (event && event.metadata?.labels?.[LABEL.status] !== 'skipped') return;
-      await removeFinalizer(batch, namespace, job, name);
+      await releaseRun(name, job);
       log.debug({ job: name, event: owner }, 'released a Job whose event is gone or skipped');
     } catch (error) {
       log.warn({ job: name, err: errorMessage(error) }, 'cannot release a Job being deleted');
@@ -153,7 +190,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       });
       try {
         await batch.createNamespacedJob({ namespace, body });
-        expected.set(name, Date.now());
+        expected.set(name, clock.now().getTime());
         jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'created Job');
         return { name, adopted: false };
       } catch (error) {
@@ -199,7 +236,7 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
     async release(spec) {
       const name = nameOf(spec);
       expected.delete(name);
-      await removeFinalizer(batch, namespace, runs.job(name), name).catch((error: unknown) => {
+      await releaseRun(name).catch((error: unknown) => {
         throw failed(
           `Cannot remove quickcd's finalizer from Job ${namespace}/${name}`,
           spec,

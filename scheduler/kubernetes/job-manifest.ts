@@ -54,8 +54,9 @@ const GITHUB_SECRET_KEYS: readonly (readonly [env: string, key: string])[] = [
 ];
 
 /**
- * On every run Job, removed once its outcome is recorded: the TTL controller (or a deletion)
- * cannot make a Job disappear before the scheduler has seen how it ended.
+ * On every run Job and its Pods, removed once its outcome is recorded: the TTL controller (or a
+ * deletion) cannot make a Job, or the Pod status that carries its result, disappear before
+ * the scheduler has seen how it ended.
  */
 export const RUN_FINALIZER = 'quickcd.dev/outcome-recorded';
 
@@ -167,7 +168,9 @@ export function jobManifest(input: JobManifestInput): V1Job {
       activeDeadlineSeconds: spec.timeoutSeconds,
       ttlSecondsAfterFinished: config.jobTtlSeconds,
       template: {
-        metadata: { labels },
+        // On the Pod too: its final status carries the runner's result, and the TTL
+        // controller's foreground deletion removes the Pods before the Job.
+        metadata: { labels, finalizers: [RUN_FINALIZER] },
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: config.runnerServiceAccount,

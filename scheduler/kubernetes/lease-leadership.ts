@@ -8,7 +8,8 @@ import {
 import type { Logger } from '../../common/logger.js';
 import type { Leadership } from '../ports/leadership.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
-import { abortableSleep as sleep } from '../abortable-sleep.js';
+import { systemClock, type Clock } from '../clock.js';
+import { clockTimer } from '../clock-timer.js';
 
 export interface LeaseLeadershipOptions {
   readonly kubeConfig: KubeConfig;
@@ -19,7 +20,7 @@ export interface LeaseLeadershipOptions {
   readonly identity: string;
   readonly leaseDurationSeconds: number;
   readonly log: Logger;
-  readonly now?: () => Date;
+  readonly clock?: Clock;
   /** How often a standby replica retries, and a failed renewal is retried (ms). */
   readonly retryPeriodMs?: number;
 }
@@ -49,7 +50,8 @@ function micro(time: unknown): V1MicroTime | undefined {
 export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadership {
   const { namespace, name, identity, leaseDurationSeconds } = options;
   const leases = options.kubeConfig.makeApiClient(CoordinationV1Api);
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now();
   const log = options.log.child({ lease: name, identity });
   const durationMs = leaseDurationSeconds * 1000;
   const renewMs = Math.max(50, durationMs / 3);
@@ -59,8 +61,8 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
   let lease: V1Lease | undefined;
   let lost: AbortController | undefined;
   let stop: AbortController | undefined;
-  let renewTimer: NodeJS.Timeout | undefined;
-  let deadlineTimer: NodeJS.Timeout | undefined;
+  let cancelRenew: (() => void) | undefined;
+  let cancelDeadline: (() => void) | undefined;
   let lastLoggedHolder: string | undefined;
 
   const what = (verb: KubeCall['verb']): KubeCall => ({
@@ -133,9 +135,9 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
   }
 
   function clearTimers(): void {
-    clearTimeout(renewTimer);
-    clearTimeout(deadlineTimer);
-    renewTimer = deadlineTimer = undefined;
+    cancelRenew?.();
+    cancelDeadline?.();
+    cancelRenew = cancelDeadline = undefined;
   }
 
   function lose(reason: string, extra: object = {}): void {
@@ -146,15 +148,14 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
   }
 
   function armDeadline(): void {
-    clearTimeout(deadlineTimer);
-    deadlineTimer = setTimeout(
-      () => lose(`no renewal succeeded for ${deadlineMs} ms`),
-      deadlineMs,
-    ).unref();
+    cancelDeadline?.();
+    cancelDeadline = clockTimer(clock, deadlineMs, () =>
+      lose(`no renewal succeeded for ${deadlineMs} ms`),
+    );
   }
 
   function scheduleRenew(ms: number): void {
-    renewTimer = setTimeout(() => void renew(), ms).unref();
+    cancelRenew = clockTimer(clock, ms, () => void renew());
   }
 
   async function renew(): Promise<void> {
@@ -229,7 +230,8 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
           if (status !== undefined && FATAL.has(status)) throw error;
           log.warn({ err: error }, 'cannot reach the lease; retrying');
         }
-        await sleep(retryMs, both);
+        await clock.sleep(retryMs, both);
+        both.throwIfAborted();
       }
       lost = new AbortController();
       if (both.aborted) {

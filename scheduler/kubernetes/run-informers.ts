@@ -19,6 +19,8 @@ export interface RunInformers {
    * Job past its deadline loses its Pod, whose final status carries the runner's result).
    */
   pods(name: string): V1Pod[];
+  /** The Pods of Job `name` that exist, if the informers run (else undefined: ask the API). */
+  livePods(name: string): V1Pod[] | undefined;
   /**
    * Calls `onChange` on every change of a run Job; returns the unsubscribe function. The
    * informers run while someone is subscribed (the scheduler, while it leads).
@@ -89,6 +91,8 @@ export function createRunInformers(options: {
       );
       return [...live, ...gone];
     },
+    livePods: (name) =>
+      listeners.size > 0 ? pods.list().filter((p) => jobOf(p) === name) : undefined,
     subscribe(onChange) {
       listeners.add(onChange);
       void jobs.start();

@@ -71,6 +71,8 @@ const USED: readonly Permission[] = [
   p('', 'pods', 'list'),
   // run-informers.ts: the run Pods, whose last state survives their deletion at the deadline
   p('', 'pods', 'watch'),
+  // job-executor.ts release(): quickcd's finalizer taken off the run's Pods
+  p('', 'pods', 'patch'),
   // create-history-keeper.ts: a finished run's output tail (its Pod found with pods list)
   p('', 'pods/log', 'get'),
   // lease-leadership.ts read()

@@ -73,6 +73,9 @@ describe('loadConfig', () => {
     );
     expect(fail({ QUICKCD_REPO: 'webapp' })).toMatch(/QUICKCD_REPO: expected owner\/name/);
     expect(fail({ QUICKCD_STORE: 'redis' })).toMatch(/QUICKCD_STORE: .*"file".*got "redis"/);
+    expect(fail({ QUICKCD_JOB_TTL_SECONDS: '0' })).toMatch(
+      /QUICKCD_JOB_TTL_SECONDS: expected at least 1, got 0$/m,
+    );
     expect(fail({ QUICKCD_JOB_NODE_SELECTOR: '{oops' })).toMatch(
       /QUICKCD_JOB_NODE_SELECTOR: expected JSON/,
     );
