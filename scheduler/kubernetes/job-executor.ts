@@ -227,11 +227,25 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       return { state: 'running', name };
     },
 
-    subscribe: (onChange) =>
-      runs.subscribe((job) => {
-        onChange();
-        if (job.metadata?.deletionTimestamp) void reapOrphan(job);
-      }),
+    subscribe(onChange) {
+      // Told only when what observe() answers can have changed (not at each status update of
+      // a running Job): each notification costs the dispatcher a pass.
+      const seen = new Map<string, string>();
+      return runs.subscribe((job, deleted) => {
+        const name = job.metadata?.name ?? '';
+        const phase = deleted
+          ? 'gone'
+          : jobFinished(job)
+            ? 'finished'
+            : job.metadata?.deletionTimestamp
+              ? 'deleting'
+              : 'running';
+        if (seen.get(name) !== phase) onChange();
+        if (deleted) seen.delete(name);
+        else seen.set(name, phase);
+        if (job.metadata?.deletionTimestamp && !deleted) void reapOrphan(job);
+      });
+    },
 
     async release(spec) {
       const name = nameOf(spec);

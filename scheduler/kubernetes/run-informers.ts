@@ -25,7 +25,7 @@ export interface RunInformers {
    * Calls `onChange` on every change of a run Job; returns the unsubscribe function. The
    * informers run while someone is subscribed (the scheduler, while it leads).
    */
-  subscribe(onChange: (job: V1Job) => void): () => void;
+  subscribe(onChange: (job: V1Job, deleted: boolean) => void): () => void;
 }
 
 /**
@@ -43,7 +43,7 @@ export function createRunInformers(options: {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const labelSelector = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=run`;
   const ns = encodeURIComponent(namespace);
-  const listeners = new Set<(job: V1Job) => void>();
+  const listeners = new Set<(job: V1Job, deleted: boolean) => void>();
   // The last state of deleted Pods, by Job name, until their Job goes too.
   const gonePods = new Map<string, Map<string, V1Pod>>();
   const jobOf = (pod: V1Pod) =>
@@ -59,7 +59,7 @@ export function createRunInformers(options: {
     list: () => batch.listNamespacedJob({ namespace, labelSelector }),
     onChange: (job, deleted) => {
       if (deleted && job.metadata?.name) gonePods.delete(job.metadata.name);
-      for (const listener of [...listeners]) listener(job);
+      for (const listener of [...listeners]) listener(job, deleted);
     },
     ...retry,
   });
