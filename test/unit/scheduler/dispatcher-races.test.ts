@@ -84,6 +84,55 @@ describe('dispatcher under restarts and bad state', () => {
     expect(second.spec.event.id).toBe('90');
   });
 
+  it('a lane recorded running whose run is absent (killed before launching) launches that attempt', async () => {
+    const store = createFileStore({ stateDir: tempDir() });
+    await store.putEvent(markLaunched(stored('12'), 'blocking', 3, new Date()));
+    const { fake, idle } = run(store);
+    await idle();
+    // The same attempt (its deterministic name), not a fourth one beside a possible third.
+    expect(fake.runs.map((r) => r.spec.attempt)).toEqual([3]);
+    fake.finish(fake.runs[0]!, 'ok');
+    await eventually(async () => (await store.getEvent('12'))?.status === 'handled');
+    expect((await store.getEvent('12'))?.lanes.blocking).toMatchObject({ attempts: 3 });
+  });
+
+  it('a refused launch is recorded as that attempt failing, then retried after the backoff', async () => {
+    const store = createFileStore({ stateDir: tempDir() });
+    await store.putEvent(stored('13'));
+    const fake = fakeExecutor();
+    let refuse = true;
+    const executor: Executor = {
+      ...fake.executor,
+      launch: async (spec) =>
+        refuse ? { name: 'x', refused: 'jobs.batch is forbidden' } : fake.executor.launch(spec),
+    };
+    const clock = createManualClock();
+    const stop = new AbortController();
+    stops.push(stop);
+    const scheduler = createScheduler({
+      repos: ['acme/webapp'],
+      source: queuedSource().source,
+      store,
+      executor,
+      leadership: leader,
+      registry,
+      config,
+      log: pino({ level: 'silent' }),
+      clock,
+    });
+    void scheduler.run(stop.signal);
+    await scheduler.idle();
+    expect((await store.getEvent('13'))?.lanes.blocking).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: expect.stringMatching(/^launch refused: jobs.batch is forbidden/),
+    });
+    refuse = false;
+    clock.advance(60_000); // attempts³ × 60 s
+    await scheduler.idle();
+    expect(fake.runs.map((r) => r.spec.attempt)).toEqual([2]);
+  });
+
   it('an unreadable retry time (hand-edited) counts as due and does not stall the loop', async () => {
     const store = createFileStore({ stateDir: tempDir() });
     const event = stored('7');
