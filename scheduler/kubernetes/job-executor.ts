@@ -1,17 +1,11 @@
-import {
-  BatchV1Api,
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Job,
-} from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { systemClock, type Clock } from '../clock.js';
 import type { Executor, LaunchSpec, Observation } from '../ports/executor.js';
 import { apiStatusCode, kubernetesError } from './kubernetes-api-error.js';
 import { RUN_FINALIZER, jobManifest, type JobConfig } from './job-manifest.js';
+import { readJob, releaseJob } from './release-job.js';
 import { jobFinished, jobOutcome } from './job-outcome.js';
 import { LABEL, eventConfigMapName, jobName } from './names.js';
 import type { PublishedHandlers } from './publish-handlers.js';
@@ -35,8 +29,6 @@ export interface JobExecutorOptions {
  * "expectations"). Past this, a miss is settled by a GET.
  */
 const EXPECTATION_MS = 60_000;
-
-const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 /**
  * The Kubernetes executor: one Job per (event, lane, attempt), named deterministically, so a
@@ -106,38 +98,8 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
   }
 
   /** Takes quickcd's finalizer off the Pods of Job `name`, then off the Job. */
-  async function releaseRun(name: string, job = runs.job(name)): Promise<void> {
-    const pods =
-      runs.livePods(name) ??
-      (
-        await core.listNamespacedPod({
-          namespace,
-          labelSelector: `batch.kubernetes.io/job-name=${name}`,
-        })
-      ).items;
-    for (const pod of pods) {
-      const podName = pod.metadata?.name;
-      const index = pod.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
-      if (!podName || index < 0) continue;
-      const path = `/metadata/finalizers/${index}`;
-      await core
-        .patchNamespacedPod(
-          {
-            namespace,
-            name: podName,
-            body: [
-              { op: 'test', path, value: RUN_FINALIZER },
-              { op: 'remove', path },
-            ],
-          },
-          jsonPatch,
-        )
-        .catch((error: unknown) => {
-          if (apiStatusCode(error) !== 404) throw error;
-        });
-    }
-    await removeFinalizer(batch, namespace, job, name);
-  }
+  const releaseRun = (name: string, job = runs.job(name)) =>
+    releaseJob({ batch, core, namespace, name, job, pods: runs.livePods(name) });
 
   /**
    * A Job being deleted whose event is gone (deleted, so its Jobs are collected) or skipped will
@@ -259,45 +221,4 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       });
     },
   };
-}
-
-/**
- * Job `name` as the API server has it now, or undefined when it does not exist: a list by name
- * (a consistent read, like a GET; an empty answer is as definite as a 404), so the Role needs
- * no `get` besides the informer's `list`.
- */
-async function readJob(batch: BatchV1Api, namespace: string, name: string) {
-  const jobs = await batch.listNamespacedJob({ namespace, fieldSelector: `metadata.name=${name}` });
-  return jobs.items.find((j) => j.metadata?.name === name);
-}
-
-/** Takes quickcd's finalizer off Job `name` (read first when the cache has not got it). */
-export async function removeFinalizer(
-  batch: BatchV1Api,
-  namespace: string,
-  cached: V1Job | undefined,
-  name: string,
-): Promise<void> {
-  let job: V1Job | undefined = cached;
-  try {
-    job ??= await readJob(batch, namespace, name);
-    const index = job?.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
-    if (index < 0) return;
-    // `test` first: the index is that of our finalizer still, or the patch fails (and is retried).
-    const path = `/metadata/finalizers/${index}`;
-    await batch.patchNamespacedJob(
-      {
-        namespace,
-        name,
-        body: [
-          { op: 'test', path, value: RUN_FINALIZER },
-          { op: 'remove', path },
-        ],
-      },
-      jsonPatch,
-    );
-  } catch (error) {
-    if (apiStatusCode(error) === 404) return;
-    throw error;
-  }
 }
