@@ -7,7 +7,7 @@ import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { lastLines } from '../common/last-lines.js';
 import { parseRunResult } from '../common/run-result.js';
-import { jobName } from './kubernetes/names.js';
+import { runName as jobName } from './run-name.js';
 import type { Executor, LaunchSpec, RunOutcome } from './ports/executor.js';
 
 export interface LocalExecutorOptions {
