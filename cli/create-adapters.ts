@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { HandlersBundle } from '../common/bundle-handlers.js';
+import type { HandlersBundle } from '../handlers/bundle-handlers.js';
 import { requireStateDir } from './require-state-dir.js';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';

@@ -1,5 +1,5 @@
 import type { Config, Env } from '../common/config.js';
-import { loadHandlers } from '../common/load-handlers.js';
+import { loadHandlers } from '../handlers/load-handlers.js';
 import { createRedactor } from '../common/redact.js';
 import { redactError } from '../common/redact-error.js';
 import type { Registry } from '../handlers/registry.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { LoadedHandlers } from '../common/load-handlers.js';
+import type { LoadedHandlers } from '../handlers/load-handlers.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Clock } from './clock.js';

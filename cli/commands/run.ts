@@ -1,6 +1,6 @@
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
-import { readEventsFile } from '../../common/read-events-file.js';
+import { readEventsFile } from '../../handlers/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { matchHandlers } from '../../handlers/registry.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';

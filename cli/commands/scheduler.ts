@@ -2,7 +2,7 @@ import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
-import { loadHandlersFile } from '../../common/load-handlers.js';
+import { loadHandlersFile } from '../../handlers/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { redactError } from '../../common/redact-error.js';

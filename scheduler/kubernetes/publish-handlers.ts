@@ -1,5 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { bundleHandlers, type HandlersBundle } from '../../common/bundle-handlers.js';
+import { bundleHandlers, type HandlersBundle } from '../../handlers/bundle-handlers.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
