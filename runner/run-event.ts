@@ -29,6 +29,11 @@ export interface RunEventOptions {
   readonly lane?: Lane;
   /** Handlers already complete for this event: not run again. */
   readonly completed?: readonly string[];
+  /**
+   * The handlers the event matched when it was stored (or first matched): only these run, and
+   * no filter runs again. Undefined: the filters decide here.
+   */
+  readonly matched?: readonly string[];
   readonly reporter: Reporter;
   readonly github: Octokit;
   readonly env: HandlerEnv;
@@ -58,6 +63,7 @@ export async function runEvent(options: RunEventOptions): Promise<RunResult> {
   const { handlers, filterErrors } = matchHandlers(registry, event, {
     completed: options.completed ?? [],
     ...(options.lane ? { lane: options.lane } : {}),
+    ...(options.matched ? { matched: options.matched } : {}),
   });
   const ordered = [...handlers.filter((h) => !h.blocking), ...handlers.filter((h) => h.blocking)];
   const results: HandlerResult[] = [];

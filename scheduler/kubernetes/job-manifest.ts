@@ -132,6 +132,12 @@ export function jobManifest(input: JobManifestInput): V1Job {
     spec.lane,
     '--completed',
     spec.completed.join(','),
+    // Matched when the event was stored: the runner does not run the filters again.
+    '--matched',
+    Object.entries(spec.event.handlers)
+      .filter(([, h]) => h.lane === spec.lane)
+      .map(([name]) => name)
+      .join(','),
     '--result',
     TERMINATION_LOG,
   ];

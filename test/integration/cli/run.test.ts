@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
@@ -45,6 +45,44 @@ describe('quickcd run', () => {
     expect(r.stdout).toMatch(
       /4 event\(s\), 1 matched no handler; 5 handler run\(s\): 5 succeeded, 0 failed/,
     );
+  });
+
+  it('runs each event’s filters once, however many handlers and lanes it has', async () => {
+    // Each call of a filter appends a line: the count is what the filters cost.
+    const f = writeFiles({
+      'handlers.ts': `
+import { appendFileSync } from 'node:fs';
+import { on } from 'quickcd';
+const counted = (name: string, ok: boolean) => (p: unknown, e: { id: string }) => {
+  appendFileSync(process.env.FILTER_CALLS!, name + ' ' + e.id + '\\n');
+  return ok;
+};
+on('PushEvent', async () => console.log('RAN deploy'), { name: 'deploy', filter: counted('deploy', true) });
+on('PushEvent', async () => console.log('RAN notify'), { name: 'notify', blocking: false, filter: counted('notify', true) });
+on('PushEvent', async () => console.log('RAN never'), { name: 'never', filter: counted('never', false) });
+`,
+      'events.json': events([
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '11' }),
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '12' }),
+      ]),
+    });
+    const calls = f.path('filter-calls.txt');
+    const r = await runCli(
+      ['run', '--events', f.path('events.json'), '--handlers', f.path('handlers.ts')],
+      { env: { FILTER_CALLS: calls } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8').trim().split('\n').sort()).toEqual([
+      'deploy 11',
+      'deploy 12',
+      'never 11',
+      'never 12',
+      'notify 11',
+      'notify 12',
+    ]);
+    expect(r.stdout.match(/^RAN deploy$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^RAN notify$/gm)).toHaveLength(2);
+    expect(r.stdout).not.toContain('RAN never');
   });
 
   it('loads .mjs and .js handlers files from anywhere too', async () => {

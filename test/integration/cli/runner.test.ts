@@ -76,6 +76,51 @@ describe('quickcd runner', () => {
     ).toEqual([['b', true]]);
   });
 
+  it('--matched: runs the handlers matched when the event was stored, without their filters', async () => {
+    const f = writeFiles({
+      'handlers.ts': `
+import { appendFileSync } from 'node:fs';
+import { on } from 'quickcd';
+const counted = (p: unknown, e: { id: string }) => {
+  appendFileSync(process.env.FILTER_CALLS!, e.id + '\\n');
+  return false;
+};
+on('PushEvent', async () => console.log('RAN deploy'), { name: 'deploy', filter: counted });
+on('PushEvent', async () => console.log('RAN other'), { name: 'other', filter: counted });
+`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '779' }),
+      ),
+    });
+    const calls = f.path('filter-calls.txt');
+    writeFileSync(calls, '');
+    const r = await runCli(
+      [
+        'runner',
+        '--event',
+        f.path('event.json'),
+        '--handlers',
+        f.path('handlers.ts'),
+        '--lane',
+        'blocking',
+        '--matched',
+        'deploy',
+        '--result',
+        f.path('result.json'),
+        '--reporter',
+        'console',
+      ],
+      { env: { FILTER_CALLS: calls } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('');
+    expect(r.stdout).toContain('RAN deploy');
+    expect(r.stdout).not.toContain('RAN other');
+    expect(
+      parseRunResult(readFileSync(f.path('result.json'), 'utf8'))?.results.map((x) => x.name),
+    ).toEqual(['deploy']);
+  });
+
   it('stops cleanly on SIGTERM: kills the command, records the handler as failed', async () => {
     const f = writeFiles({
       'handlers.ts': `import { on } from 'quickcd';
