@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
-import { errorMessage } from '../common/errors.js';
+import { QuickcdError, errorMessage, isQuickcdError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { HandlerResult, RunResult } from '../common/run-result.js';
 import type { HandlerEnv } from '../handlers/context.js';
@@ -75,6 +75,7 @@ export async function runEvent(options: RunEventOptions): Promise<RunResult> {
         ok: false,
         durationMs: 0,
         error: 'not started: runner stopped',
+        code: 'HANDLER_FAILED',
       });
       continue;
     }
@@ -93,7 +94,10 @@ async function runHandler(
   const timeoutSeconds = handler.timeoutSeconds ?? options.defaultTimeoutSeconds;
   options.onHandlerStart?.({ name: handler.name, lane: laneOf(handler), timeoutSeconds });
   const controller = new AbortController();
-  const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
+  const onStop = () =>
+    controller.abort(
+      new QuickcdError('HANDLER_FAILED', 'runner stopped (SIGTERM)', { handler: handler.name }),
+    );
   options.signal?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(
     () => controller.abort(new HandlerTimeoutError(handler.name, timeoutSeconds)),
@@ -166,7 +170,14 @@ async function runHandler(
   // Said once, above, for people; the stack only for those who ask (--log-level debug).
   log.info({ durationMs, error: message, location }, 'handler failed');
   log.debug({ err: error }, 'handler failure details');
-  return { name: handler.name, lane: laneOf(handler), ok: false, durationMs, error: message };
+  return {
+    name: handler.name,
+    lane: laneOf(handler),
+    ok: false,
+    durationMs,
+    error: message,
+    code: isQuickcdError(error) ? error.code : 'HANDLER_FAILED',
+  };
 }
 
 /** Where in the handler's code the error comes from (source-mapped), when it says. */

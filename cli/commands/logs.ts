@@ -157,7 +157,10 @@ const keptNote = (run: KeptRun, gone: string) =>
 
 /** A run whose Job is gone: its kept result and output tail. */
 function printKept(run: KeptRun, stdout: (t: string) => void): void {
-  const status = run.ok ? 'succeeded' : `failed${run.reason ? `: ${run.reason}` : ''}`;
+  const codes = Object.entries(run.codes ?? {}).map(([name, code]) => `${name}: ${code}`);
+  const status = run.ok
+    ? 'succeeded'
+    : `failed${run.reason ? `: ${run.reason}` : ''}${codes.length ? ` [${codes.join(', ')}]` : ''}`;
   stdout(`== job/${run.job} (${run.lane}, attempt ${run.attempt}, ${status}) ==\n`);
   stdout(keptNote(run, 'the Job and its Pod are gone'));
   stdout(withNewline(run.tail));

@@ -1,12 +1,12 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Clock } from '../clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { RUNNER_CONTAINER } from './job-manifest.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import { LABEL, eventConfigMapName, repoLabel } from './names.js';
-import { TAIL_BYTES, keepRun, lastBytes } from './run-history.js';
+import { errorMessage } from '../../common/errors.js';
+import { TAIL_BYTES, failureCodes, keepRun, lastBytes } from './run-history.js';
 
 export interface HistoryKeeper {
   /** Fed by the dispatcher: each recorded outcome keeps that run's result and output tail. */
@@ -84,6 +84,7 @@ export function createHistoryKeeper(options: {
         const cm = await core.readNamespacedConfigMap({ namespace, name: owner });
         const uid = cm.metadata?.uid;
         if (!uid) return;
+        const codes = failureCodes(event, lane);
         await keepRun(
           core,
           namespace,
@@ -95,6 +96,7 @@ export function createHistoryKeeper(options: {
             attempt,
             ok,
             ...(reason ? { reason: redact(reason) } : {}),
+            ...(Object.keys(codes).length > 0 ? { codes } : {}),
             finishedAt,
             tail,
             truncated,

@@ -121,6 +121,9 @@ export function jobManifest(input: JobManifestInput): V1Job {
       valueFrom: { secretKeyRef: { name: config.githubSecret, key, optional: true } },
     })),
   ];
+  const matched = Object.entries(spec.event.handlers)
+    .filter(([, h]) => h.lane === spec.lane)
+    .map(([name]) => name);
   const command = [
     'quickcd',
     'runner',
@@ -133,11 +136,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
     '--completed',
     spec.completed.join(','),
     // Matched when the event was stored: the runner does not run the filters again.
-    '--matched',
-    Object.entries(spec.event.handlers)
-      .filter(([, h]) => h.lane === spec.lane)
-      .map(([name]) => name)
-      .join(','),
+    ...(matched.length > 0 ? ['--matched', matched.join(',')] : []),
     '--result',
     TERMINATION_LOG,
   ];

@@ -1,4 +1,6 @@
 import { ApiException, type CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import type { Lane } from '../../handlers/registry.js';
+import type { StoredEvent } from '../ports/event-store.js';
 import { LABEL, MANAGED_BY } from './names.js';
 
 /** What is kept of one run once its Job and Pod are gone. */
@@ -9,11 +11,25 @@ export interface KeptRun {
   readonly attempt: number;
   readonly ok: boolean;
   readonly reason?: string;
+  /** The error code of each handler the run left failed (`HANDLER_TIMEOUT`…), by name. */
+  readonly codes?: Readonly<Record<string, string>>;
   readonly finishedAt: string;
   /** The last {@link TAIL_BYTES} of the runner's output (secrets redacted). */
   readonly tail: string;
   /** The output was longer than the tail. */
   readonly truncated: boolean;
+}
+
+/** The error codes of `lane`'s failed handlers as `event` records them, by handler name. */
+export function failureCodes(
+  event: Pick<StoredEvent, 'handlers'>,
+  lane: Lane,
+): Record<string, string> {
+  const codes: Record<string, string> = {};
+  for (const [name, h] of Object.entries(event.handlers)) {
+    if (h.lane === lane && h.status === 'failed' && h.code) codes[name] = h.code;
+  }
+  return codes;
 }
 
 /** The bound of each run's kept output. */

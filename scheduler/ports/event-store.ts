@@ -23,6 +23,8 @@ export interface HandlerState {
   readonly attempts: number;
   readonly durationMs?: number;
   readonly error?: string;
+  /** The code of its last failure, as its runner reported it (`HANDLER_TIMEOUT`…). */
+  readonly code?: string;
   readonly completedAt?: string;
 }
 

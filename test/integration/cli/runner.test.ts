@@ -47,6 +47,7 @@ describe('quickcd runner', () => {
         ok: false,
         durationMs: expect.any(Number) as number,
         error: 'c broke',
+        code: 'HANDLER_FAILED',
       },
     ]);
   });

@@ -252,6 +252,8 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
         ok: false,
         durationMs: expect.any(Number),
         error: 'deploy broke',
+        // The code travels in the termination message too.
+        code: 'HANDLER_FAILED',
       },
     ]);
   });
@@ -307,6 +309,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
         ok: false,
         durationMs: expect.any(Number),
         error: expect.stringContaining('runner stopped (SIGTERM)'),
+        code: 'HANDLER_FAILED',
       },
     ]);
     // Kubernetes: the deadline is a condition of the Job, and its active Pod is deleted.
