@@ -167,9 +167,8 @@ async function runHandler(
     `✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n` +
       (location ? `  at ${location}\n` : ''),
   );
-  // Said once, above, for people; the stack only for those who ask (--log-level debug).
-  log.info({ durationMs, error: message, location }, 'handler failed');
-  log.debug({ err: error }, 'handler failure details');
+  // Said once, above, for people; the log's text lines show the stack only at debug level.
+  log.info({ durationMs, err: error, location }, 'handler failed');
   return {
     name: handler.name,
     lane: laneOf(handler),

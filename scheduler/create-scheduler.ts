@@ -154,7 +154,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           const delay = Math.min(1000 * 2 ** dispatchFailures, 60_000);
           retryAt = clock.now().getTime() + delay;
           log.error(
-            { err: errorMessage(error), failures: dispatchFailures, retryInMs: delay },
+            { err: error, failures: dispatchFailures, retryInMs: delay },
             'dispatch failed; trying again after the backoff',
           );
           readiness.set('store', `reading the stored events failed: ${errorMessage(error)}`);

@@ -135,8 +135,8 @@ export function createFileStore({ stateDir, create = true, log }: FileStoreOptio
     const aside = `${file}.corrupt`;
     await rename(file, aside).catch(() => undefined);
     log?.error(
-      { err: error.message, code: error.code, file, quarantined: aside },
-      `quarantined a corrupt stored event: ${error.message}; it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
+      { err: error, file, quarantined: aside },
+      `quarantined a corrupt stored event: it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
     );
   }
 

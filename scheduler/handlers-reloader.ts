@@ -80,7 +80,7 @@ export async function followHandlersFile(
         `the changed handlers file ${options.file} failed to load (the previous handlers stay in use): ${message}`,
       );
       log.error(
-        { file: options.file, err: message },
+        { file: options.file, err: error },
         'handlers file changed but failed to load: the previous handlers stay in use',
       );
       options.reported({ ok: false, error: message });

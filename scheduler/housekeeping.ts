@@ -1,4 +1,3 @@
-import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -21,7 +20,7 @@ export function createHousekeeping(
       if (!prune || now < nextAt) return;
       nextAt = now + PRUNE_EVERY_MS;
       await prune().catch((error: unknown) => {
-        log.warn({ err: errorMessage(error) }, 'pruning old events failed');
+        log.warn({ err: error }, 'pruning old events failed');
       });
     },
     nextDueAt: () => nextAt,

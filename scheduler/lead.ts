@@ -1,4 +1,3 @@
-import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Leadership } from './ports/leadership.js';
 import type { Liveness } from './liveness.js';
@@ -70,7 +69,7 @@ export async function lead(
       new Promise((r) => setTimeout(r, options.shutdownGraceMs).unref()),
     ]);
     await leadership.release().catch((error: unknown) => {
-      log.warn({ err: errorMessage(error) }, 'releasing leadership failed');
+      log.warn({ err: error }, 'releasing leadership failed');
     });
   }
   const reason = lost.aborted && !signal.aborted ? 'leadership lost' : 'stopped';

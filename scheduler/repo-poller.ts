@@ -124,7 +124,7 @@ export function createRepoPoller(options: RepoPollerOptions): RepoPoller {
       const delay = backoffMs(n);
       later(repo, delay);
       rlog.warn(
-        { err: errorMessage(error), failures: n, retryInSeconds: delay / 1000 },
+        { err: error, failures: n, retryInSeconds: delay / 1000 },
         'poll failed; other repositories go on',
       );
     }

@@ -64,7 +64,7 @@ export async function storePolledEvents(
     const match = matchHandlers(registry, event);
     for (const f of match.filterErrors) {
       log.warn(
-        { eventId: event.id, type: event.type, handler: f.handler, error: f.error },
+        { eventId: event.id, type: event.type, handler: f.handler, err: f.error },
         `filter of ${f.handler} threw on event ${event.id}: counted as no match`,
       );
     }

@@ -150,7 +150,7 @@ export async function runEventInProcess(
   if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
   for (const f of result.filterErrors) {
     deps.log.warn(
-      { handler: f.handler, error: deps.redact(f.error) },
+      { handler: f.handler, err: deps.redact(f.error) },
       'filter threw: counted as no match',
     );
   }

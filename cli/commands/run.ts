@@ -75,7 +75,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     for (const { event, filterErrors } of matches) {
       for (const f of filterErrors) {
         deps.log.warn(
-          { eventId: event.id, handler: f.handler, error: f.error },
+          { eventId: event.id, handler: f.handler, err: f.error },
           'filter threw: counted as no match',
         );
       }

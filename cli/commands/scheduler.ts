@@ -1,5 +1,5 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
-import { QuickcdError, errorMessage } from '../../common/errors.js';
+import { QuickcdError } from '../../common/errors.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlersFile } from '../../handlers/load-handlers.js';
@@ -253,7 +253,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
             },
             stop.signal,
           ).catch((error: unknown) => {
-            log.error({ err: errorMessage(error) }, 'following the handlers file stopped');
+            log.error({ err: error }, 'following the handlers file stopped');
           });
     try {
       const reason = await scheduler.run(stop.signal);

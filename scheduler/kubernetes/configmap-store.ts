@@ -80,10 +80,7 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     const key = `${cm.metadata?.name ?? ''}@${cm.metadata?.resourceVersion ?? ''}`;
     if (reported.has(key)) return;
     reported.add(key);
-    log.error(
-      { err: error.message, code: error.code, configMap: cm.metadata?.name },
-      `skipped a corrupt event ConfigMap: ${error.message}`,
-    );
+    log.error({ err: error, configMap: cm.metadata?.name }, 'skipped a corrupt event ConfigMap');
   }
 
   /** Our labels and annotations over the stored object's, keeping ones others added. */

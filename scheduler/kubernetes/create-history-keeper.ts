@@ -5,7 +5,6 @@ import type { SchedulerObserver } from '../scheduler-observer.js';
 import { RUNNER_CONTAINER } from './job-manifest.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import { LABEL, eventConfigMapName, repoLabel } from './names.js';
-import { errorMessage } from '../../common/errors.js';
 import { TAIL_BYTES, failureCodes, keepRun, lastBytes } from './run-history.js';
 
 export interface HistoryKeeper {
@@ -73,7 +72,7 @@ export function createHistoryKeeper(options: {
     queue = queue.then(async () => {
       try {
         const output = await outputOf(launch).catch((error: unknown) => {
-          log.warn({ job: launch, err: errorMessage(error) }, 'cannot read the output of a run');
+          log.warn({ job: launch, err: error }, 'cannot read the output of a run');
           return undefined;
         });
         const { tail, truncated } = lastBytes(
@@ -104,7 +103,7 @@ export function createHistoryKeeper(options: {
         );
       } catch (error) {
         log.warn(
-          { repo: event.repo, eventId: event.id, job: launch, err: errorMessage(error) },
+          { repo: event.repo, eventId: event.id, job: launch, err: error },
           'keeping the result and output of a run failed',
         );
       }

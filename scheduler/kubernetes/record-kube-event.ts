@@ -1,6 +1,5 @@
 import { CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { errorMessage } from '../../common/errors.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import type { Logger } from '../../common/logger.js';
 import type { Clock } from '../clock.js';
@@ -145,7 +144,7 @@ export function createKubeEventRecorder(options: KubeEventRecorderOptions): Kube
           error,
         );
         log.warn(
-          { configMap: e.configMap, reason: e.reason, err: errorMessage(failure) },
+          { configMap: e.configMap, reason: e.reason, err: failure },
           'recording a Kubernetes Event failed',
         );
       }),

@@ -39,7 +39,7 @@ describe('quickcd run', () => {
     expect(r.code, r.stderr).toBe(0);
     // The throwing filter counts as no match, and is reported once per event.
     expect(r.stderr.match(/filter threw: counted as no match/g)).toHaveLength(3); // once per PushEvent
-    expect(r.stderr).toContain('handler=throws-in-filter error="bad filter"');
+    expect(r.stderr).toContain('handler=throws-in-filter err="bad filter"');
     const order = [...r.stdout.matchAll(/^RAN (.*)$/gm)].map((m) => m[1]);
     expect(order).toEqual(['notify 98', 'notify 99', 'notify 100', 'deploy 98', 'deploy 100']);
     expect(r.stdout).toMatch(
@@ -132,7 +132,10 @@ on('PushEvent', async () => { console.log('OTHER RAN'); }, { name: 'other' });`,
       '--log-level',
       'debug',
     ]);
-    expect(debug.stderr).toContain('handler failure details');
+    // One line, `{ err }`: its code after the message, its stack below at debug level.
+    expect(debug.stderr).toMatch(
+      /INFO handler failed .*err="Command exited with code 7: .*\(COMMAND_FAILED\)"/,
+    );
     expect(debug.stderr).toContain('CommandError: Command exited with code 7');
   });
 

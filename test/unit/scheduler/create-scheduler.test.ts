@@ -416,7 +416,7 @@ describe('scheduler: what it refuses, and says so (issue 11)', () => {
         level: 40,
         handler: 'picky',
         eventId: '5',
-        error: 'no ref today',
+        err: 'no ref today',
         msg: expect.stringContaining('picky'),
       }),
     );
