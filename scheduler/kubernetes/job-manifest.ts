@@ -2,6 +2,7 @@ import type { V1EnvVar, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/clien
 import type { Config } from '../../common/config.js';
 import type { LaunchSpec } from '../ports/executor.js';
 import { LABEL, MANAGED_BY, repoLabel } from './names.js';
+import { matchedHandlers } from '../matched-handlers.js';
 
 /** The settings a handler Job is built from. */
 export type JobConfig = Pick<
@@ -121,9 +122,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
       valueFrom: { secretKeyRef: { name: config.githubSecret, key, optional: true } },
     })),
   ];
-  const matched = Object.entries(spec.event.handlers)
-    .filter(([, h]) => h.lane === spec.lane)
-    .map(([name]) => name);
+  const matched = matchedHandlers(spec);
   const command = [
     'quickcd',
     'runner',
