@@ -11,16 +11,27 @@ export function checkCompletedOnce(
 ): InvariantResult {
   const invariant = 'no handler completed twice';
   const violations: Violation[] = [];
-  const done = new Map<string, number>();
-  for (const e of journal)
-    if (e.phase === 'done')
-      done.set(`${e.event}/${e.handler}`, (done.get(`${e.event}/${e.handler}`) ?? 0) + 1);
+  const done = new Map<string, JournalEntry[]>();
+  for (const e of journal) {
+    if (e.phase !== 'done') continue;
+    const key = `${e.event}/${e.handler}`;
+    done.set(key, [...(done.get(key) ?? []), e]);
+  }
   let max = 0;
   for (const w of wanted) {
     for (const h of handlers) {
-      const n = done.get(`${w.id}/${h}`) ?? 0;
+      const runs = done.get(`${w.id}/${h}`) ?? [];
+      const n = runs.length;
       max = Math.max(max, n);
-      if (n > 1) violations.push({ invariant, event: w.id, detail: `${h} completed ${n} times` });
+      const where = runs.map(
+        (r) => `pid ${r.pid}${r.run ? ` in ${r.run}` : ''} at ${new Date(r.t).toISOString()}`,
+      );
+      if (n > 1)
+        violations.push({
+          invariant,
+          event: w.id,
+          detail: `${h} completed ${n} times (${where.join(', ')})`,
+        });
       if (n === 0) violations.push({ invariant, event: w.id, detail: `${h} never completed` });
     }
   }

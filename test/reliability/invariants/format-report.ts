@@ -8,6 +8,7 @@ export function formatReport(
   scenario: string,
   seed: number,
   results: readonly InvariantResult[],
+  replay = `npm run test:reliability -- --seed ${seed}`,
 ): { text: string; ok: boolean } {
   const lines = [`chaos ${scenario}, seed ${seed}:`];
   let ok = true;
@@ -21,6 +22,6 @@ export function formatReport(
     }
     if (r.violations.length > 10) lines.push(`       … and ${r.violations.length - 10} more`);
   }
-  if (!ok) lines.push(`  replay: npm run test:reliability -- --seed ${seed}`);
+  if (!ok) lines.push(`  replay: ${replay}`);
   return { text: lines.join('\n'), ok };
 }

@@ -22,9 +22,9 @@ export interface ChaosProfile {
 
 const short: ChaosProfile = {
   name: 'short',
-  restarts: 8,
-  killGapMs: [1500, 4000],
-  events: 24,
+  restarts: 6,
+  killGapMs: [1000, 3000],
+  events: 18,
   eventGapMs: [100, 1000],
   repos: 2,
   runnerKillChance: 0.2,
@@ -32,7 +32,7 @@ const short: ChaosProfile = {
   kubeFaultEveryMs: [500, 2000],
   holdMs: 600,
   idleWindowMs: 5000,
-  settleMs: 90_000,
+  settleMs: 150_000,
 };
 
 const full: ChaosProfile = {
@@ -44,7 +44,7 @@ const full: ChaosProfile = {
   eventGapMs: [100, 2500],
   repos: 3,
   idleWindowMs: 10_000,
-  settleMs: 240_000,
+  settleMs: 600_000,
 };
 
 /** `QUICKCD_CHAOS_PROFILE` = short | full (the default). */

@@ -10,7 +10,7 @@ function draw(rng: Rng, namespace: string): Drawn {
     `/namespaces/${namespace}/configmaps`,
     `/namespaces/${namespace}/jobs`,
     `/namespaces/${namespace}/leases`,
-    `/namespaces/${namespace}/`,
+    `/namespaces/${namespace}/events`,
   ]);
   const times = rng.int(1, 3);
   switch (rng.pick(['5xx', '409', '429', 'slow', 'expire', 'drop'] as const)) {
@@ -40,7 +40,8 @@ function draw(rng: Rng, namespace: string): Drawn {
 /**
  * Every [min, max] ms, one Kubernetes fault through the fault-injecting proxy in front of the
  * real API server: 5xx, 409, 429 with `Retry-After`, slow answers, an expired watch (410), or
- * every open watch dropped at once.
+ * every open watch dropped at once. On the scheduler's resources (ConfigMaps, Jobs, the Lease,
+ * Kubernetes Events), not on Pods: the node agent (the test kubelet) is not under test.
  */
 export function startKubeChaos(
   cluster: TestCluster,

@@ -1,3 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../support/fixtures.js';
+import { eventually } from '../../support/eventually.js';
 import type { GitHubTestServer } from '../../support/github-server/index.js';
 import type { SchedulerProcess } from '../../support/scheduler-process.js';
 import { checkBlockingOrder } from '../invariants/check-blocking-order.js';
@@ -56,7 +60,11 @@ export async function runChaos(
   const say = (line: string) => process.stdout.write(`chaos ${target.name}: ${line}\n`);
   const replicas = schedulerReplicas((n) => target.startScheduler(n), target.leaderLog);
   replicas.ensure(2);
-  await replicas.alive()[0]!.waitForLog('polled', {}, 60_000);
+  await eventually(
+    () => replicas.alive().some((p) => p.logs.some((l) => l.msg === 'polled')),
+    'a scheduler replica polled',
+    60_000,
+  );
 
   const githubChaos = startGitHubChaos(
     github,
@@ -76,6 +84,8 @@ export async function runChaos(
   const killed = { leader: 0, standby: 0 };
   for (let i = 0; i < profile.restarts; i++) {
     await sleep(killRng.int(profile.killGapMs[0], profile.killGapMs[1]));
+    // Let a leader emerge (a Lease expires first) so that killing it is a real take-over.
+    await eventually(() => replicas.leader(), 'a leader', 20_000).catch(() => undefined);
     killed[await replicas.killOne(killRng, 0.75)] += 1;
     replicas.ensure(2);
   }
@@ -149,10 +159,29 @@ export async function runChaos(
     checkNoSecret(target.secrets, places),
     checkIdleCpu(idle, 0.1),
   ];
-  const report = formatReport(target.name, seed, results);
+  if (replicas.exits.length)
+    say(
+      `${replicas.exits.length} replicas exited on their own (restarted): ${replicas.exits.map((e) => `#${e.replica} code ${e.code}: ${e.last}`).join('; ')}`,
+    );
+  const replay = `npm run test:reliability -- --seed ${seed}${profile.name === 'short' ? ' --short' : ''}`;
+  const report = formatReport(target.name, seed, results, replay);
+  let artefacts = '';
+  if (!report.ok) {
+    // What a person needs to read the failure: the journal and every scheduler's log.
+    const dir = tempDir('quickcd-chaos-failed-');
+    writeFileSync(join(dir, 'journal.json'), JSON.stringify(journal.entries, null, 1));
+    writeFileSync(join(dir, 'stored.json'), JSON.stringify(stored, null, 1));
+    replicas.all.forEach((p, i) =>
+      writeFileSync(
+        join(dir, `scheduler-${i + 1}.log`),
+        p.logs.map((l) => JSON.stringify(l)).join('\n'),
+      ),
+    );
+    artefacts = `\n  journal, stored events and scheduler logs in ${dir}`;
+  }
   const totals = Object.values(faults).reduce((a, b) => a + b, 0);
   return {
     ok: report.ok,
-    text: `${report.text}\n  (${replicas.all.length} scheduler processes, ${profile.restarts} SIGKILLs: ${killed.leader} leader, ${killed.standby} standby; ${killer.kills} runners killed; ${totals} faults injected)`,
+    text: `${report.text}\n  (${replicas.all.length} scheduler processes, ${profile.restarts} SIGKILLs: ${killed.leader} leader, ${killed.standby} standby; ${killer.kills} runners killed; ${totals} faults injected; ${replicas.exits.length} replicas exited on their own and were restarted)${artefacts}`,
   };
 }

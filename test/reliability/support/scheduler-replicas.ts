@@ -5,6 +5,8 @@ import type { Rng } from './create-rng.js';
 export interface SchedulerReplicas {
   /** Every process started, the dead ones included (their logs are checked for secrets). */
   readonly all: SchedulerProcess[];
+  /** Replicas that exited without being killed: exit code and last log line. */
+  readonly exits: { replica: number; code: number | null; last: string }[];
   readonly alive: () => SchedulerProcess[];
   /** The live replica that logged taking the leadership, if one did. */
   leader(): SchedulerProcess | undefined;
@@ -26,15 +28,36 @@ export function schedulerReplicas(
   leaderLog: string,
 ): SchedulerReplicas {
   const all: SchedulerProcess[] = [];
+  const killed = new Set<SchedulerProcess>();
+  const exits: SchedulerReplicas['exits'] = [];
+  let stopping = false;
+  let wanted = 0;
+  const ensure = (count: number) => {
+    wanted = count;
+    while (alive().length < count) {
+      const n = all.length + 1;
+      const p = start(n);
+      all.push(p);
+      // A replica that exits on its own is restarted, as Kubernetes restarts a Pod.
+      void p.exited.then((code) => {
+        if (killed.has(p) || stopping) return;
+        const last =
+          p.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('quickcd scheduler:')) ??
+          p.logs.filter((l) => typeof l.level === 'number' && l.level >= 50).at(-1) ??
+          p.logs.at(-1);
+        exits.push({ replica: n, code, last: JSON.stringify(last ?? {}).slice(0, 400) });
+        ensure(wanted);
+      });
+    }
+  };
   const alive = () => all.filter(isAlive);
   const leader = () => alive().find((p) => p.logs.some((l) => l.msg === leaderLog));
   return {
     all,
+    exits,
     alive,
     leader,
-    ensure(count) {
-      while (alive().length < count) all.push(start(all.length + 1));
-    },
+    ensure,
     async killOne(rng, leaderChance) {
       const lead = leader();
       const others = alive().filter((p) => p !== lead);
@@ -45,10 +68,12 @@ export function schedulerReplicas(
             ? rng.pick(others)
             : undefined;
       if (!target) throw new Error('no scheduler replica alive to kill');
+      killed.add(target);
       await target.stop('SIGKILL');
       return target === lead ? 'leader' : 'standby';
     },
     async stopAll(signal = 'SIGKILL') {
+      stopping = true;
       await Promise.all(alive().map((p) => p.stop(signal)));
     },
   };

@@ -55,7 +55,7 @@ describe('checkCompletedOnce', () => {
     const journal = [entry(1, 'done', '1', 10), entry(2, 'done', '1', 11)];
     const r = checkCompletedOnce(journal, [{ repo: R, id: '1' }], ['deploy', 'notify']);
     expect(r.violations.map((v) => v.detail)).toEqual([
-      'deploy completed 2 times',
+      'deploy completed 2 times (pid 10 at 1970-01-01T00:00:00.001Z, pid 11 at 1970-01-01T00:00:00.002Z)',
       'notify never completed',
     ]);
   });
