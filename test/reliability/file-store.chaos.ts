@@ -24,7 +24,7 @@ const rng = createRng(seed).fork('file-store');
 const killer = runnerKiller(
   rng.fork('runners'),
   profile.runnerKillChance,
-  [50, profile.holdMs * 0.6],
+  [50, profile.holdMs * 0.5],
   (e) => journal.record(e),
 );
 const secret = `chaos-${randomBytes(12).toString('hex')}`;

@@ -40,7 +40,7 @@ on('PushEvent', async (p, ctx) => {
 on('PushEvent', async (_p, ctx) => {
   await journal('start', ctx, 'notify', 'nonblocking');
   console.log('notifying with ' + secrets());
-  await new Promise((r) => setTimeout(r, ${Math.round(holdMs / 2)}));
+  await new Promise((r) => setTimeout(r, ${holdMs}));
   await journal('done', ctx, 'notify', 'nonblocking');
 }, { name: 'notify', blocking: false });
 `;

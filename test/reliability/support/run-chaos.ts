@@ -166,9 +166,9 @@ export async function runChaos(
   const replay = `npm run test:reliability -- --seed ${seed}${profile.name === 'short' ? ' --short' : ''}`;
   const report = formatReport(target.name, seed, results, replay);
   let artefacts = '';
-  if (!report.ok) {
-    // What a person needs to read the failure: the journal and every scheduler's log.
-    const dir = tempDir('quickcd-chaos-failed-');
+  if (!report.ok || replicas.exits.length) {
+    // What a person needs to read a failure, or a replica's own exit: the journal and the logs.
+    const dir = tempDir('quickcd-chaos-run-');
     writeFileSync(join(dir, 'journal.json'), JSON.stringify(journal.entries, null, 1));
     writeFileSync(join(dir, 'stored.json'), JSON.stringify(stored, null, 1));
     replicas.all.forEach((p, i) =>

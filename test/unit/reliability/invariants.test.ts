@@ -59,6 +59,18 @@ describe('checkCompletedOnce', () => {
       'notify never completed',
     ]);
   });
+  it('does not count a completion by a runner killed after it (at least once), counts it apart', () => {
+    const journal = [
+      entry(1, 'start', '1', 10),
+      entry(2, 'killed', '1', 10),
+      entry(3, 'done', '1', 10), // was on its way when the kill landed
+      entry(4, 'start', '1', 11),
+      entry(5, 'done', '1', 11),
+    ];
+    const r = checkCompletedOnce(journal, [{ repo: R, id: '1' }], ['deploy']);
+    expect(r.violations).toEqual([]);
+    expect(r.figures).toContain('1 runners killed mid-handler (1 killed just after completing');
+  });
   it('holds with one completion per (event, handler)', () => {
     const journal = [entry(1, 'start', '1', 10), entry(2, 'done', '1', 10)];
     expect(checkCompletedOnce(journal, [{ repo: R, id: '1' }], ['deploy']).violations).toEqual([]);
