@@ -95,6 +95,14 @@ describe('ingest', () => {
                 r.path.includes(`/repos/${REPO}/events`),
             ).length;
             const kubeRequests = (cluster?.proxy.requests.length ?? 0) - kubeBefore;
+            if (process.env.BENCH_DEBUG && cluster) {
+              const { requestBreakdown } = await import('./support/request-breakdown.js');
+              console.log(requestBreakdown(cluster.proxy.requests.slice(kubeBefore)));
+              console.log(
+                'first stored after',
+                Math.min(...storedLines().map((l) => l.time)) - firstPoll,
+              );
+            }
 
             // Stored for real, as the store itself tells.
             const count = cluster
