@@ -84,7 +84,10 @@ describe('dispatch overhead', () => {
               '--store',
               'kubernetes',
             ]
-          : ['--store', 'file', '--state-dir', join(dir, 'state')];
+          : ['--store', 'file'];
+        // A state directory of its own for the local executor's runs too: run names repeat from
+        // one test server to the next, and a run found finished there would be adopted.
+        where.push('--state-dir', join(dir, 'state'));
         const executor = mode === 'ConfigMap store, Jobs' ? 'kubernetes' : 'local';
         const scheduler = startSchedulerProcess([...where, '--executor', executor], {
           QUICKCD_HANDLERS: join(dir, 'handlers.ts'),

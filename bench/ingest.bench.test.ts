@@ -59,7 +59,8 @@ describe('ingest', () => {
           if (store === 'kubernetes') cluster = await startBenchCluster(NAMESPACE, { node: false });
           const where = cluster
             ? ['--kubeconfig', cluster.kubeconfigPath, '--namespace', NAMESPACE]
-            : ['--state-dir', join(dir, 'state')];
+            : [];
+          where.push('--state-dir', join(dir, 'state')); // the local executor's runs too
           const scheduler = startSchedulerProcess(
             [...where, '--store', store, '--executor', 'local'],
             {
