@@ -367,16 +367,30 @@ on('PushEvent', async (p, ctx) => {
     // Gone without a goodbye: force-deleted, its process SIGKILLed; its Lease must expire.
     await kubectl(i, 'delete', 'pod', leader, '--grace-period=0', '--force');
     const goneAt = Date.now();
-    await eventually(
-      async () =>
-        (await schedulerLogs(cluster, i.namespace, standby)).some(
-          (l) => l.msg === 'leading: polling',
+    // The Deployment replaces the deleted Pod at once: the standby and the replacement both
+    // contend for the expired Lease, and whichever tries first after it expires leads.
+    const leaders = async (): Promise<string[]> => {
+      const names = (await schedulerPods(cluster, i.namespace))
+        .map((p) => p.metadata!.name!)
+        .filter((n) => n !== leader);
+      const leading = await Promise.all(
+        names.map(async (n) =>
+          (await schedulerLogs(cluster, i.namespace, n)).some((l) => l.msg === 'leading: polling'),
         ),
-      'the standby leads',
+      );
+      return names.filter((_, k) => leading[k]);
+    };
+    const successors = await eventually(
+      async () => {
+        const found = await leaders();
+        return found.length > 0 ? found : undefined;
+      },
+      'another replica leads',
       60_000,
     );
     // It took over once the dead leader's Lease expired (4 s), not at once: nobody released it.
     expect(Date.now() - goneAt).toBeGreaterThanOrEqual(1000);
+    expect(successors).toHaveLength(1); // one leader, not two
 
     const a = pushEvent(i, 'refs/heads/fail');
     const b = pushEvent(i);
