@@ -59,7 +59,11 @@ interface Install {
 }
 
 /** A namespace (PodSecurity restricted) with quickcd installed by helm for a new repository. */
-async function install(values: Record<string, unknown> = {}, existing?: string): Promise<Install> {
+async function install(
+  values: Record<string, unknown> = {},
+  existing?: string,
+  { polls = true } = {},
+): Promise<Install> {
   const namespace =
     existing ??
     `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
@@ -103,7 +107,7 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     core: cluster.admin.makeApiClient(CoreV1Api),
     batch: cluster.admin.makeApiClient(BatchV1Api),
   };
-  await waitForLog(i, 'polled');
+  if (polls) await waitForLog(i, 'polled');
   return i;
 }
 
@@ -304,6 +308,23 @@ on('PushEvent', async (p, ctx) => {
       'lib says no',
     );
   });
+
+  it.skipIf(EXTERNAL)(
+    'wrong GitHub credentials: the scheduler Pod stays up and /readyz says why it is not ready',
+    async () => {
+      const i = await install({ github: { token: 'wrong-token' } }, undefined, { polls: false });
+      const ready = await eventually(async () => {
+        const r = await scrape(i, '/readyz').catch(() => undefined);
+        return r?.status === 503 && r.body.includes(`github:${i.repo}`) ? r : undefined;
+      }, 'not ready, naming the repository');
+      expect(ready.body).toMatch(new RegExp(`^not ready\\n(.+\\n)*github:${i.repo}: .+`));
+      expect(ready.body).not.toContain('wrong-token');
+      // Alive all the same: a restart would not fix credentials.
+      expect(await scrape(i, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
+      const [pod] = await schedulerPods(cluster, i.namespace);
+      expect(pod?.status?.containerStatuses?.[0]?.restartCount ?? 0).toBe(0);
+    },
+  );
 
   it('a handler past its timeout: stopped by the runner, its result reaches the event', async () => {
     const i = await install();
