@@ -42,6 +42,11 @@ export interface SchedulerOptions {
   readonly respond?: Respond;
   /** Names quickcd in its answers. */
   readonly clusterId?: string;
+  /**
+   * The `author_association` values whose `/quickcd skip|retry` are obeyed
+   * (`QUICKCD_TRUSTED_ASSOCIATIONS`); default OWNER, MEMBER and COLLABORATOR.
+   */
+  readonly trustedAssociations?: readonly string[];
   /** Housekeeping (retention), run at start and then hourly. */
   readonly prune?: () => Promise<unknown>;
   /** How long shutdown waits for bookkeeping in flight. */
@@ -93,6 +98,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
   const readiness = options.readiness ?? createReadiness();
   const observer = options.observer ?? {};
+  const trusted = options.trustedAssociations && new Set(options.trustedAssociations);
   const access = createAccessGate({
     checkAccess: options.checkAccess,
     readiness,
@@ -157,7 +163,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           );
           continue;
         }
-        const command = parseBuiltinCommand(event);
+        const command = parseBuiltinCommand(event, trusted);
         if (command) commands.push(command);
         const late = result.late.has(event.id);
         const problems = payloadProblems(event);
