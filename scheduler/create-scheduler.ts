@@ -10,6 +10,7 @@ import { parseBuiltinCommand, type BuiltinCommand } from './builtin-command.js';
 import type { Clock } from './clock.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createDispatcher } from './dispatcher.js';
+import { eachLimited } from './each-limited.js';
 import { newInvalidStoredEvent, newStoredEvent } from './event-state.js';
 import type { Cursor } from './cursor.js';
 import type { EventSource } from './ports/event-source.js';
@@ -41,6 +42,11 @@ export interface SchedulerOptions {
   readonly respond?: Respond;
   /** Names quickcd in its answers. */
   readonly clusterId?: string;
+  /**
+   * The `author_association` values whose `/quickcd skip|retry` are obeyed
+   * (`QUICKCD_TRUSTED_ASSOCIATIONS`); default OWNER, MEMBER and COLLABORATOR.
+   */
+  readonly trustedAssociations?: readonly string[];
   /** Housekeeping (retention), run at start and then hourly. */
   readonly prune?: () => Promise<unknown>;
   /** How long shutdown waits for bookkeeping in flight. */
@@ -80,6 +86,8 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 const CURSOR_REFRESH_MS = 60 * 60_000;
 const MAX_SLEEP_MS = 60 * 60_000;
 const RESYNC_MS = 5 * 60_000;
+/** Events of one poll stored at once (a full window is 300 ConfigMaps to create). */
+const STORE_CONCURRENCY = 8;
 
 /**
  * The scheduler loop: poll each repository when due → store its new events → save the cursor →
@@ -90,6 +98,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const { repos, source, store, executor, leadership, registry, config, log, clock } = options;
   const readiness = options.readiness ?? createReadiness();
   const observer = options.observer ?? {};
+  const trusted = options.trustedAssociations && new Set(options.trustedAssociations);
   const access = createAccessGate({
     checkAccess: options.checkAccess,
     readiness,
@@ -143,6 +152,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       const result = await source.poll(repo, cursor, signal);
       let stored = 0;
       const commands: BuiltinCommand[] = [];
+      const writes: (() => Promise<void>)[] = [];
       for (const event of result.events) {
         // A feed can name another repository (a transferred or renamed one, a faulty source):
         // its events are not this repository's, whatever the handlers would say.
@@ -153,7 +163,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           );
           continue;
         }
-        const command = parseBuiltinCommand(event);
+        const command = parseBuiltinCommand(event, trusted);
         if (command) commands.push(command);
         const late = result.late.has(event.id);
         const problems = payloadProblems(event);
@@ -162,14 +172,16 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           const typed = registry.handlers.filter((h) => h.type === event.type);
           if (typed.length === 0) continue;
           const problem = `malformed ${event.type} payload: ${problems.join('; ')}`;
-          const created = await store.putEvent(
-            newInvalidStoredEvent(event, typed, clock.now(), problem, late),
-          );
-          if (created) stored++;
-          rlog.error(
-            { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
-            'stored a malformed event as failed: its handlers do not run',
-          );
+          writes.push(async () => {
+            const created = await store.putEvent(
+              newInvalidStoredEvent(event, typed, clock.now(), problem, late),
+            );
+            if (created) stored++;
+            rlog.error(
+              { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
+              'stored a malformed event as failed: its handlers do not run',
+            );
+          });
           continue;
         }
         const match = matchHandlers(registry, event);
@@ -180,21 +192,26 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
           );
         }
         if (match.handlers.length === 0) continue;
-        const created = await store.putEvent(
-          newStoredEvent(event, match.handlers, clock.now(), late),
-        );
-        if (created) stored++;
-        dirty = true;
-        rlog.info(
-          {
-            eventId: event.id,
-            type: event.type,
-            handlers: match.handlers.map((h) => h.name),
-            ...(late ? { late } : {}),
-          },
-          created ? 'stored event' : 'event already stored',
-        );
+        writes.push(async () => {
+          const created = await store.putEvent(
+            newStoredEvent(event, match.handlers, clock.now(), late),
+          );
+          if (created) stored++;
+          dirty = true;
+          rlog.info(
+            {
+              eventId: event.id,
+              type: event.type,
+              handlers: match.handlers.map((h) => h.name),
+              ...(late ? { late } : {}),
+            },
+            created ? 'stored event' : 'event already stored',
+          );
+        });
       }
+      // Several at a time: a full window of 300 is one round trip per event on the API server.
+      // The cursor is written only once every write has succeeded.
+      await eachLimited(writes, STORE_CONCURRENCY, (write) => write());
       // Before the cursor moves past them: a crash here repeats a command (skip and retry are
       // idempotent) rather than losing it.
       for (const command of commands) {
