@@ -92,7 +92,12 @@ export async function createAdapters(
     async executor(bundle: HandlersBundle, env: Env): Promise<Executor> {
       if (config.executor === 'local') {
         const handlersFile = await writeHandlersBundle(join(stateDir, 'handlers'), bundle);
-        return createLocalExecutor({ stateDir, handlersFile, env, log });
+        // The runner trusts what this scheduler trusts, whatever env it was given.
+        const runnerEnv = {
+          ...env,
+          QUICKCD_TRUSTED_ASSOCIATIONS: config.trustedAssociations.join(','),
+        };
+        return createLocalExecutor({ stateDir, handlersFile, env: runnerEnv, log });
       }
       const { kubeConfig, namespace } = kube();
       // The Jobs run exactly the handlers bundle this scheduler loaded.

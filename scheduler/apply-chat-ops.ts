@@ -21,10 +21,12 @@ export async function applyChatOps(
     readonly clusterId: string;
     readonly observer: SchedulerObserver;
     readonly respond?: Respond | undefined;
+    /** `QUICKCD_TRUSTED_ASSOCIATIONS`; default OWNER, MEMBER and COLLABORATOR. */
+    readonly trusted?: ReadonlySet<string> | undefined;
   },
 ): Promise<void> {
   for (const event of events) {
-    const command = parseBuiltinCommand(event);
+    const command = parseBuiltinCommand(event, deps.trusted);
     if (!command) continue;
     await applyBuiltinCommand(command, repo, {
       store: deps.store,

@@ -39,6 +39,11 @@ export interface SchedulerOptions {
   readonly respond?: Respond;
   /** Names quickcd in its answers. */
   readonly clusterId?: string;
+  /**
+   * The `author_association` values whose `/quickcd skip|retry` are obeyed
+   * (`QUICKCD_TRUSTED_ASSOCIATIONS`); default OWNER, MEMBER and COLLABORATOR.
+   */
+  readonly trustedAssociations?: readonly string[];
   /** Housekeeping (retention), run at start and then hourly. */
   readonly prune?: () => Promise<unknown>;
   /** How long shutdown waits for bookkeeping in flight. */
@@ -123,6 +128,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     checkAccess: options.checkAccess,
     respond: options.respond,
     clusterId: options.clusterId ?? 'quickcd',
+    trustedAssociations: options.trustedAssociations,
     onWanted: () => {
       dirty = true;
     },

@@ -29,6 +29,8 @@ export interface RepoPollerOptions {
   readonly checkAccess?: CheckAccess | undefined;
   readonly respond?: Respond | undefined;
   readonly clusterId: string;
+  /** Whose `/quickcd skip|retry` are obeyed (`QUICKCD_TRUSTED_ASSOCIATIONS`). */
+  readonly trustedAssociations?: readonly string[] | undefined;
   /** Told when an event some handler wants was stored: dispatch is due. */
   readonly onWanted: () => void;
 }
@@ -61,6 +63,7 @@ export function createRepoPoller(options: RepoPollerOptions): RepoPoller {
     backoffMs,
   });
   const cursors = createCursorCache(store, clock);
+  const trusted = options.trustedAssociations && new Set(options.trustedAssociations);
   const nextPollAt = new Map<string, number>(repos.map((r) => [r, 0]));
   const failures = new Map<string, number>();
   const later = (repo: string, ms: number) => nextPollAt.set(repo, clock.now().getTime() + ms);
@@ -94,6 +97,7 @@ export function createRepoPoller(options: RepoPollerOptions): RepoPoller {
         clusterId: options.clusterId,
         observer,
         respond: options.respond,
+        trusted,
       });
       // Only after the events it covers are stored; only then are they dispatched.
       await cursors.save(repo, result.cursor);

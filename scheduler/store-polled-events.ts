@@ -6,6 +6,10 @@ import type { Clock } from './clock.js';
 import { newInvalidStoredEvent, newStoredEvent } from './event-state.js';
 import type { EventStore } from './ports/event-store.js';
 import type { PollResult } from './ports/event-source.js';
+import { eachLimited } from './each-limited.js';
+
+/** Events of one poll stored at once (a full window is 300 ConfigMaps to create). */
+const STORE_CONCURRENCY = 8;
 
 export interface StoredPoll {
   /** Events newly written to the store. */
@@ -33,6 +37,7 @@ export async function storePolledEvents(
   const { store, registry, clock, log } = deps;
   let stored = 0;
   const own: GitHubEvent[] = [];
+  const writes: (() => Promise<void>)[] = [];
   for (const event of result.events) {
     // A feed can name another repository (a transferred or renamed one, a faulty source):
     // its events are not this repository's, whatever the handlers would say.
@@ -51,14 +56,16 @@ export async function storePolledEvents(
       const typed = registry.handlers.filter((h) => h.type === event.type);
       if (typed.length === 0) continue;
       const problem = `malformed ${event.type} payload: ${problems.join('; ')}`;
-      const created = await store.putEvent(
-        newInvalidStoredEvent(event, typed, clock.now(), problem, late),
-      );
-      if (created) stored++;
-      log.error(
-        { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
-        'stored a malformed event as failed: its handlers do not run',
-      );
+      writes.push(async () => {
+        const created = await store.putEvent(
+          newInvalidStoredEvent(event, typed, clock.now(), problem, late),
+        );
+        if (created) stored++;
+        log.error(
+          { eventId: event.id, type: event.type, handlers: typed.map((h) => h.name), problem },
+          'stored a malformed event as failed: its handlers do not run',
+        );
+      });
       continue;
     }
     const match = matchHandlers(registry, event);
@@ -69,18 +76,25 @@ export async function storePolledEvents(
       );
     }
     if (match.handlers.length === 0) continue;
-    const created = await store.putEvent(newStoredEvent(event, match.handlers, clock.now(), late));
-    if (created) stored++;
-    deps.onWanted();
-    log.info(
-      {
-        eventId: event.id,
-        type: event.type,
-        handlers: match.handlers.map((h) => h.name),
-        ...(late ? { late } : {}),
-      },
-      created ? 'stored event' : 'event already stored',
-    );
+    writes.push(async () => {
+      const created = await store.putEvent(
+        newStoredEvent(event, match.handlers, clock.now(), late),
+      );
+      if (created) stored++;
+      deps.onWanted();
+      log.info(
+        {
+          eventId: event.id,
+          type: event.type,
+          handlers: match.handlers.map((h) => h.name),
+          ...(late ? { late } : {}),
+        },
+        created ? 'stored event' : 'event already stored',
+      );
+    });
   }
+  // Several at a time: a full window of 300 is one round trip per event on the API server.
+  // The caller writes the cursor only once every write has succeeded.
+  await eachLimited(writes, STORE_CONCURRENCY, (write) => write());
   return { stored, own };
 }

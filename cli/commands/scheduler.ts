@@ -133,6 +133,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      trustedAssociations: config.trustedAssociations,
       readiness,
       liveness,
       observer: combineObservers(metrics.observer, kubeEvents?.observer, history?.observer),

@@ -2,6 +2,7 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { LABEL, MANAGED_BY } from './names.js';
+import { countWatchFailure } from './kube-call.js';
 
 export interface WatchEventConfigMapsOptions {
   readonly kubeConfig: KubeConfig;
@@ -53,6 +54,7 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
         (phase, object: { metadata?: { resourceVersion?: string } }) => {
           if (phase === 'ERROR') {
             // 410 Gone: too old to resume; start afresh (and look at everything once).
+            countWatchFailure('configmaps', object);
             resourceVersion = undefined;
             changed();
             return;
@@ -62,6 +64,7 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
         },
         (error: unknown) => {
           if (closed) return;
+          countWatchFailure('configmaps', error);
           if (error) log.debug({ err: errorMessage(error) }, 'event watch ended; restarting');
           restart = setTimeout(start, restartMs).unref();
         },
@@ -73,6 +76,7 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
         },
         (error: unknown) => {
           if (closed) return;
+          countWatchFailure('configmaps', error);
           log.warn({ err: errorMessage(error) }, 'cannot watch event ConfigMaps; retrying');
           restart = setTimeout(start, restartMs).unref();
         },

@@ -6,6 +6,7 @@ import { RUNNER_CONTAINER } from './job-manifest.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import { LABEL, eventConfigMapName, repoLabel } from './names.js';
 import { TAIL_BYTES, failureCodes, keepRun, lastBytes } from './run-history.js';
+import { kubeCall } from './kube-call.js';
 
 export interface HistoryKeeper {
   /** Fed by the dispatcher: each recorded outcome keeps that run's result and output tail. */
@@ -36,10 +37,9 @@ export function createHistoryKeeper(options: {
   let queue: Promise<void> = Promise.resolve();
 
   async function outputOf(job: string): Promise<string | undefined> {
-    const pods = await core.listNamespacedPod({
-      namespace,
-      labelSelector: `batch.kubernetes.io/job-name=${job}`,
-    });
+    const pods = await kubeCall('list', 'pods', () =>
+      core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}` }),
+    );
     const pod = pods.items.sort(
       (a, b) =>
         new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
@@ -80,7 +80,9 @@ export function createHistoryKeeper(options: {
           TAIL_BYTES,
         );
         const owner = eventConfigMapName(event.repo, event.id);
-        const cm = await core.readNamespacedConfigMap({ namespace, name: owner });
+        const cm = await kubeCall('get', 'configmaps', () =>
+          core.readNamespacedConfigMap({ namespace, name: owner }),
+        );
         const uid = cm.metadata?.uid;
         if (!uid) return;
         const codes = failureCodes(event, lane);

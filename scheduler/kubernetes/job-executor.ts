@@ -8,6 +8,7 @@ import {
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Executor, Launch, LaunchSpec, RunOutcome } from '../ports/executor.js';
+import { kubeCall } from './kube-call.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
 import { jobManifest, type JobConfig } from './job-manifest.js';
 import { jobFinished, jobOutcome } from './job-outcome.js';
@@ -62,10 +63,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
   /** `seen`: the Pods' last states from the watch, for Pods deleted already (a deadline). */
   const outcomeOf = async (job: V1Job, name: string, seen: () => V1Pod[]): Promise<RunOutcome> => {
     try {
-      const pods = await core.listNamespacedPod({
-        namespace,
-        labelSelector: `batch.kubernetes.io/job-name=${name}`,
-      });
+      const pods = await kubeCall('list', 'pods', () =>
+        core.listNamespacedPod({
+          namespace,
+          labelSelector: `batch.kubernetes.io/job-name=${name}`,
+        }),
+      );
       return jobOutcome(job, pods.items.length > 0 ? pods.items : seen());
     } catch (error) {
       log.warn({ job: name, error: errorMessage(error) }, 'cannot read the Pods of a finished Job');
@@ -80,7 +83,9 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       const jlog = log.child({ repo: spec.event.repo, eventId: spec.event.id, job: name });
       let eventConfigMap;
       try {
-        eventConfigMap = await core.readNamespacedConfigMap({ namespace, name: cmName });
+        eventConfigMap = await kubeCall('get', 'configmaps', () =>
+          core.readNamespacedConfigMap({ namespace, name: cmName }),
+        );
       } catch (error) {
         throw failed(`Cannot read the event ConfigMap ${namespace}/${cmName}`, spec, error);
       }
@@ -96,7 +101,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
         config,
       });
       try {
-        await batch.createNamespacedJob({ namespace, body });
+        await kubeCall(
+          'create',
+          'jobs.batch',
+          () => batch.createNamespacedJob({ namespace, body }),
+          [409],
+        );
         jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'created Job');
         return { name, adopted: false };
       } catch (error) {
@@ -111,7 +121,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
     async find(spec) {
       const name = nameOf(spec);
       try {
-        await batch.readNamespacedJob({ namespace, name });
+        await kubeCall(
+          'get',
+          'jobs.batch',
+          () => batch.readNamespacedJob({ namespace, name }),
+          [404],
+        );
         return { name, adopted: true };
       } catch (error) {
         if (apiStatusCode(error) === 404) return undefined;

@@ -22,6 +22,7 @@ export type JobConfig = Pick<
   | 'logFormat'
   | 'handlerTimeoutSeconds'
   | 'commentIntervalSeconds'
+  | 'trustedAssociations'
 >;
 
 export interface JobManifestInput {
@@ -115,6 +116,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
     { name: 'QUICKCD_HANDLER_TIMEOUT', value: String(config.handlerTimeoutSeconds) },
     { name: 'QUICKCD_COMMENT_INTERVAL', value: String(config.commentIntervalSeconds) },
     { name: 'QUICKCD_SECRET_DIRS', value: secretDirs.join(',') },
+    { name: 'QUICKCD_TRUSTED_ASSOCIATIONS', value: config.trustedAssociations.join(',') },
     { name: 'HOME', value: HOME_DIR },
     { name: 'TMPDIR', value: '/tmp' },
     ...GITHUB_SECRET_KEYS.map(([envName, key]) => ({

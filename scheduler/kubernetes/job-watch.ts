@@ -3,6 +3,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
 import { LABEL, MANAGED_BY } from './names.js';
+import { countWatchFailure, kubeCall } from './kube-call.js';
 
 /** What a watcher hears of one Job: its latest state, or that it is gone. */
 export type JobUpdate = { readonly job: V1Job } | { readonly deleted: true; readonly job?: V1Job };
@@ -48,7 +49,13 @@ export function createJobWatch(options: JobWatchOptions): JobWatch {
 
   const read = async (name: string): Promise<void> => {
     try {
-      notify(name, { job: await batch.readNamespacedJob({ namespace, name }) });
+      const job = await kubeCall(
+        'get',
+        'jobs.batch',
+        () => batch.readNamespacedJob({ namespace, name }),
+        [404],
+      );
+      notify(name, { job });
     } catch (error) {
       if (apiStatusCode(error) === 404) notify(name, { deleted: true });
       else log.warn({ job: name, error: errorMessage(error) }, 'cannot read Job (will retry)');
@@ -69,6 +76,7 @@ export function createJobWatch(options: JobWatchOptions): JobWatch {
       if (current !== mine) return;
       if (type === 'ERROR') {
         // 410 Expired and the like: start over from the current state.
+        countWatchFailure('jobs.batch', object);
         resourceVersion = undefined;
         mine.controller?.abort();
         return;
@@ -83,6 +91,7 @@ export function createJobWatch(options: JobWatchOptions): JobWatch {
       if (current !== mine) return;
       current = undefined;
       if (listeners.size === 0) return;
+      countWatchFailure('jobs.batch', error);
       if (error) log.debug({ error: errorMessage(error) }, 'Job watch failed: resync, re-watch');
       resync();
       retryTimer = setTimeout(startWatch, error ? retryMs : 0);

@@ -2,6 +2,7 @@ import { ApiException, type CoreV1Api, type V1ConfigMap } from '@kubernetes/clie
 import type { Lane } from '../../handlers/registry.js';
 import type { StoredEvent } from '../ports/event-store.js';
 import { LABEL, MANAGED_BY } from './names.js';
+import { kubeCall } from './kube-call.js';
 
 /** What is kept of one run once its Job and Pod are gone. */
 export interface KeptRun {
@@ -60,10 +61,13 @@ export async function readRunHistory(
 ): Promise<KeptRun[]> {
   let cm: V1ConfigMap;
   try {
-    cm = await core.readNamespacedConfigMap({
-      namespace,
-      name: historyConfigMapName(eventConfigMap),
-    });
+    const name = historyConfigMapName(eventConfigMap);
+    cm = await kubeCall(
+      'get',
+      'configmaps',
+      () => core.readNamespacedConfigMap({ namespace, name }),
+      [404],
+    );
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return [];
     throw error;
@@ -108,7 +112,12 @@ export async function keepRun(
   for (let attempt = 1; ; attempt++) {
     let current: V1ConfigMap | undefined;
     try {
-      current = await core.readNamespacedConfigMap({ namespace, name });
+      current = await kubeCall(
+        'get',
+        'configmaps',
+        () => core.readNamespacedConfigMap({ namespace, name }),
+        [404],
+      );
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
     }
@@ -130,8 +139,23 @@ export async function keepRun(
       data: dataOf(runs),
     };
     try {
-      if (current) await core.replaceNamespacedConfigMap({ namespace, name, body });
-      else await core.createNamespacedConfigMap({ namespace, body });
+      // A conflict is retried: only the last one counts as a failure.
+      const retried = attempt < 5 ? [409, 404] : [];
+      if (current) {
+        await kubeCall(
+          'update',
+          'configmaps',
+          () => core.replaceNamespacedConfigMap({ namespace, name, body }),
+          retried,
+        );
+      } else {
+        await kubeCall(
+          'create',
+          'configmaps',
+          () => core.createNamespacedConfigMap({ namespace, body }),
+          retried,
+        );
+      }
       return;
     } catch (error) {
       const conflict = error instanceof ApiException && (error.code === 409 || error.code === 404);
@@ -146,9 +170,11 @@ export async function listKeptRuns(
   namespace: string,
   labelSelector: string,
 ): Promise<KeptRun[]> {
-  const { items } = await core.listNamespacedConfigMap({
-    namespace,
-    labelSelector: `${labelSelector},${LABEL.kind}=history`,
-  });
+  const { items } = await kubeCall('list', 'configmaps', () =>
+    core.listNamespacedConfigMap({
+      namespace,
+      labelSelector: `${labelSelector},${LABEL.kind}=history`,
+    }),
+  );
   return items.flatMap(runsOf);
 }

@@ -1,6 +1,7 @@
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { countWatchFailure } from './kube-call.js';
 
 export interface JobPodsWatch {
   /** The last state seen of each Pod of the Job, deleted ones included. */
@@ -34,6 +35,7 @@ export function watchJobPods(options: {
         if (type !== 'ERROR' && type !== 'BOOKMARK' && podName) seen.set(podName, pod);
       },
       (error: unknown) => {
+        if (!stopped) countWatchFailure('pods', error);
         if (error && !stopped) {
           log.debug({ job: name, error: errorMessage(error) }, 'watch of the Pods of a Job ended');
         }
@@ -44,8 +46,10 @@ export function watchJobPods(options: {
         controller = c;
         if (stopped) c.abort();
       },
-      (error: unknown) =>
-        log.debug({ job: name, error: errorMessage(error) }, 'cannot watch the Pods of a Job'),
+      (error: unknown) => {
+        countWatchFailure('pods', error);
+        log.debug({ job: name, error: errorMessage(error) }, 'cannot watch the Pods of a Job');
+      },
     );
   return {
     pods: () => [...seen.values()],

@@ -52,6 +52,43 @@ describe('quickcd runner', () => {
     ]);
   });
 
+  it('trusts the author associations of QUICKCD_TRUSTED_ASSOCIATIONS in handlers (isTrustedAuthor, ctx.env)', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on, isTrustedAuthor, TRUSTED_AUTHOR_ASSOCIATIONS } from 'quickcd';
+on('PushEvent', async (p, ctx) => {
+  const asked = ['OWNER', 'MEMBER', 'CONTRIBUTOR', ['OWNER']];
+  console.log('TRUSTED ' + JSON.stringify(asked.map((a) => isTrustedAuthor(a))));
+  console.log('SET ' + JSON.stringify([...TRUSTED_AUTHOR_ASSOCIATIONS]));
+  console.log('ENV ' + JSON.stringify([...ctx.env.trustedAssociations]));
+}, { name: 'trust' });
+`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '779' }),
+      ),
+    });
+    const run = (env: Record<string, string>) =>
+      runCli(['runner', '--event', f.path('event.json'), '--handlers', f.path('handlers.ts')], {
+        env: { QUICKCD_RESULT_FILE: f.path('out.json'), ...env },
+      });
+    const custom = await run({ QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,CONTRIBUTOR' });
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(custom.stdout).toContain('TRUSTED [true,false,true,false]');
+    expect(custom.stdout).toContain('SET ["OWNER","CONTRIBUTOR"]');
+    expect(custom.stdout).toContain('ENV ["OWNER","CONTRIBUTOR"]');
+
+    const byDefault = await run({});
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stdout).toContain('TRUSTED [true,true,false,false]');
+    expect(byDefault.stdout).toContain('ENV ["OWNER","MEMBER","COLLABORATOR"]');
+
+    const bad = await run({ QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,ADMIN' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'QUICKCD_TRUSTED_ASSOCIATIONS: expected author_association values',
+    );
+    expect(bad.stderr).toContain('got "ADMIN"');
+  });
+
   it('reads the result path from QUICKCD_RESULT_FILE and exits 0 when all succeed', async () => {
     const f = writeFiles({
       'handlers.ts': handlers,

@@ -227,6 +227,20 @@ describe('jobManifest', () => {
     for (const v of volumes) expect(v.name).toMatch(DNS1123_LABEL);
   });
 
+  it('gives the runner the trusted associations the scheduler was configured with', () => {
+    const envOf = (job: V1Job) =>
+      Object.fromEntries((container(job)?.env ?? []).map((e) => [e.name, e.value]));
+    const custom = build({ env: { QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,CONTRIBUTOR' } }).job;
+    expect(envOf(custom).QUICKCD_TRUSTED_ASSOCIATIONS).toBe('OWNER,CONTRIBUTOR');
+    // What the runner reads back from its environment is the very set.
+    expect(loadConfig(envOf(custom)).trustedAssociations).toEqual(['OWNER', 'CONTRIBUTOR']);
+    expect(loadConfig(envOf(build().job)).trustedAssociations).toEqual([
+      'OWNER',
+      'MEMBER',
+      'COLLABORATOR',
+    ]);
+  });
+
   it('runs restricted, without a service account token', () => {
     const { job } = build({ env: { QUICKCD_RUNNER_SERVICE_ACCOUNT: 'runner-sa' } });
     // Token mounting is left to the ServiceAccount (the chart: off unless handlers deploy).
