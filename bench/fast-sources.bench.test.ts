@@ -1,11 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileStore } from '../scheduler/file-store.js';
 import { eventually } from '../test/support/eventually.js';
 import { tempDir } from '../test/support/fixtures.js';
 import { startGitHubServer } from '../test/support/github-server/index.js';
 import { startSchedulerProcess } from '../test/support/scheduler-process.js';
+import { benchReport } from './support/bench-report.js';
+import { percentile } from './support/percentile.js';
 
 /**
  * Push → handler start with the fast sources (issue 14, "Done when"): the real scheduler
@@ -22,11 +24,11 @@ const REPOS = Array.from({ length: 5 }, (_, i) => `bench/svc${i}`);
 const IDLE = 'bench/idle';
 const PUSHES = 50;
 const sha = (n: number) => n.toString(16).padStart(40, 'e');
-const report: string[] = [];
-const row = (what: string, value: string) => report.push(`${what.padEnd(62)} ${value}`);
-afterAll(() => {
-  console.log(`\nquickcd fast sources\n${'-'.repeat(80)}\n${report.join('\n')}\n`);
-});
+const report = benchReport('Fast sources: push → handler start');
+const row = (measure: string, result: string, target?: string, met?: boolean) =>
+  report(
+    target === undefined ? { measure, result } : { measure, result, target, met: met ?? false },
+  );
 
 const HANDLERS = `
 import { appendFileSync } from 'node:fs';
@@ -35,9 +37,6 @@ on('PushEvent', async (payload, ctx) => {
   appendFileSync(process.env.BENCH_DIR + '/starts.txt', [Date.now(), payload.head, ctx.event.source].join(' ') + '\\n');
 }, { name: 'deploy' });
 `;
-
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 describe('fast sources', () => {
   it('push → handler start, exactly once, idle repository free', { timeout: 900_000 }, async () => {
@@ -145,7 +144,12 @@ describe('fast sources', () => {
           ) / 1000
         ).toFixed(1)} s`;
       row('pushes (5 repositories, Events API delayed 5 min)', String(PUSHES));
-      row('push → handler start, p50', `${(percentile(latencies, 50) / 1000).toFixed(1)} s`);
+      row(
+        'push → handler start, p50',
+        `${(percentile(latencies, 50) / 1000).toFixed(1)} s`,
+        '< 10 s',
+        percentile(latencies, 50) < 10_000,
+      );
       row('push → handler start, p99', `${(percentile(latencies, 99) / 1000).toFixed(1)} s`);
       row(
         '  of which push → seen by the ref watcher, p50 / p99',

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { benchReport } from './support/bench-report.js';
-import { bundleHandlers } from '../common/bundle-handlers.js';
+import { bundleHandlers } from '../handlers/bundle-handlers.js';
 import { QUICKCD_BIN } from '../test/support/run-cli.js';
 import { makeEvent, pushPayload, writeFiles } from '../test/support/fixtures.js';
 

@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One benchmark at a time: they measure time and CPU, and would disturb each other.
+    fileParallelism: false,
   },
 });

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { HandlersBundle } from '../common/bundle-handlers.js';
+import type { HandlersBundle } from '../handlers/bundle-handlers.js';
 import { requireStateDir } from './require-state-dir.js';
 import type { Config, Env } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
@@ -92,7 +92,12 @@ export async function createAdapters(
     async executor(bundle: HandlersBundle, env: Env): Promise<Executor> {
       if (config.executor === 'local') {
         const handlersFile = await writeHandlersBundle(join(stateDir, 'handlers'), bundle);
-        return createLocalExecutor({ stateDir, handlersFile, env, log });
+        // The runner trusts what this scheduler trusts, whatever env it was given.
+        const runnerEnv = {
+          ...env,
+          QUICKCD_TRUSTED_ASSOCIATIONS: config.trustedAssociations.join(','),
+        };
+        return createLocalExecutor({ stateDir, handlersFile, env: runnerEnv, log });
       }
       const { kubeConfig, namespace } = kube();
       // The Jobs run exactly the handlers bundle this scheduler loaded.

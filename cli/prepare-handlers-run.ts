@@ -1,8 +1,9 @@
 import type { Config, Env } from '../common/config.js';
-import { loadHandlers } from '../common/load-handlers.js';
+import { loadHandlers } from '../handlers/load-handlers.js';
 import { createRedactor } from '../common/redact.js';
 import { redactError } from '../common/redact-error.js';
 import type { Registry } from '../handlers/registry.js';
+import { useTrustedAssociations } from '../handlers/trusted-authors.js';
 import { markRun, RUN_MARKER_ENV } from '../runner/kill-leftover-processes.js';
 import { prepareRunner, type ReporterKind, type RunnerDeps } from '../runner/prepare-runner.js';
 import { redactProcessOutput } from '../runner/redact-process-output.js';
@@ -19,7 +20,8 @@ export interface HandlersRun {
 /**
  * What `quickcd run` and `quickcd runner` do before the first handler: load the handlers file
  * (a load error redacted: it can quote a URL with credentials, a secret in the file's code),
- * mark the run, and build the runner's reporter, logger and shell with this process's output
+ * mark the run, make QUICKCD_TRUSTED_ASSOCIATIONS the SDK's trusted set (`isTrustedAuthor`,
+ * `TRUSTED_AUTHOR_ASSOCIATIONS`, `ctx.env.trustedAssociations`), and build the runner's reporter, logger and shell with this process's output
  * redacted from then on.
  */
 export async function prepareHandlersRun(options: {
@@ -30,6 +32,7 @@ export async function prepareHandlersRun(options: {
   readonly stdout: (text: string) => void;
 }): Promise<HandlersRun> {
   const { config, env, reporter } = options;
+  useTrustedAssociations(config.trustedAssociations);
   const registry = await loadHandlers(options.handlersFile).catch((error: unknown) => {
     throw redactError(error, createRedactor(runnerSecrets(config, env)));
   });

@@ -1,5 +1,10 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import {
+  AUTHOR_ASSOCIATIONS,
+  DEFAULT_TRUSTED_ASSOCIATIONS,
+  type AuthorAssociation,
+} from './author-associations.js';
 import { QuickcdError } from './errors.js';
 
 /**
@@ -316,6 +321,23 @@ export const settings = {
     env: ['QUICKCD_COMMENT_INTERVAL'],
     schema: z.coerce.number().min(0).default(3),
     describe: 'minimum seconds between edits of one GitHub comment',
+  },
+  trustedAssociations: {
+    env: ['QUICKCD_TRUSTED_ASSOCIATIONS'],
+    schema: list
+      .pipe(
+        z
+          .array(
+            z.enum(AUTHOR_ASSOCIATIONS as [string, ...string[]], {
+              error: `expected author_association values from ${AUTHOR_ASSOCIATIONS.join(', ')}`,
+            }),
+          )
+          .min(1, `expected at least one of ${AUTHOR_ASSOCIATIONS.join(', ')}`)
+          .transform((values) => [...new Set(values)] as AuthorAssociation[]),
+      )
+      .default([...DEFAULT_TRUSTED_ASSOCIATIONS]),
+    describe:
+      'author_association values whose /quickcd commands are obeyed (scheduler and handlers), comma-separated',
   },
   secretDirs: {
     env: ['QUICKCD_SECRET_DIRS'],

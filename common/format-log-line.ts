@@ -13,7 +13,9 @@ function field(key: string, value: unknown): string {
     typeof value === 'string'
       ? value
       : value instanceof Object && 'message' in value && typeof value.message === 'string'
-        ? value.message
+        ? 'code' in value && typeof value.code === 'string'
+          ? `${value.message} (${value.code})`
+          : value.message
         : JSON.stringify(value);
   return `${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`;
 }

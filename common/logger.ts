@@ -1,5 +1,6 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { formatLogLine } from './format-log-line.js';
+import { serializeError } from './serialize-error.js';
 
 export type { Logger } from 'pino';
 
@@ -14,8 +15,9 @@ export interface CreateLoggerOptions {
 
 /**
  * The one pino logger of a process. Logs go to stderr so that stdout stays the handlers'
- * output (what `kubectl logs` shows of a runner). Secrets are scrubbed from every line. Text
- * lines show an error's stack only at debug level and below.
+ * output (what `kubectl logs` shows of a runner). Secrets are scrubbed from every line. Errors
+ * are logged one way, `{ err }` ({@link serializeError}: message, code, stack, cause); text
+ * lines show an error's code after its message, and its stack only at debug level and below.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const redact = options.redact ?? ((text: string) => text);
@@ -27,7 +29,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       ? (line: string) => line
       : (line: string) => formatLogLine(line, { stacks });
   return pino(
-    { level, base: null },
+    { level, base: null, serializers: { err: serializeError } },
     { write: (line: string) => void destination.write(format(redact(line))) },
   );
 }

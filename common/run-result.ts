@@ -10,6 +10,11 @@ export const handlerResultSchema = z.object({
   ok: z.boolean(),
   durationMs: z.number().int().nonnegative(),
   error: z.string().optional(),
+  /**
+   * The failure's code: a QuickcdError's (`HANDLER_TIMEOUT`, `COMMAND_FAILED`…), else
+   * `HANDLER_FAILED`. Absent on success.
+   */
+  code: z.string().optional(),
 });
 
 export const runResultSchema = z.object({

@@ -1,5 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { GitHubEvent } from './event.js';
+import type { AuthorAssociation } from './payloads.js';
 import type { Shell } from './shell.js';
 
 export type CommitState = 'error' | 'failure' | 'pending' | 'success';
@@ -43,6 +44,11 @@ export interface HandlerEnv {
    * `--github`): a handler may then skip what needs the network or credentials.
    */
   readonly dryRun: boolean;
+  /**
+   * The `author_association` values trusted with chat-ops (`QUICKCD_TRUSTED_ASSOCIATIONS`;
+   * default OWNER, MEMBER, COLLABORATOR): what `isTrustedAuthor` checks against.
+   */
+  readonly trustedAssociations: ReadonlySet<AuthorAssociation>;
   /** The runner's environment variables (Secrets injected into the runner among them). */
   readonly vars: Readonly<Record<string, string | undefined>>;
 }

@@ -1,3 +1,4 @@
+import type { AuthorAssociation } from '../common/author-associations.js';
 /**
  * Payload types of the GitHub Events API (`GET /repos/{owner}/{repo}/events`), which differ
  * from webhook payloads: there is no `repository`/`sender` in the payload (see the envelope's
@@ -11,15 +12,7 @@ export interface User {
   readonly [key: string]: unknown;
 }
 
-export type AuthorAssociation =
-  | 'OWNER'
-  | 'MEMBER'
-  | 'COLLABORATOR'
-  | 'CONTRIBUTOR'
-  | 'FIRST_TIME_CONTRIBUTOR'
-  | 'FIRST_TIMER'
-  | 'MANNEQUIN'
-  | 'NONE';
+export type { AuthorAssociation } from '../common/author-associations.js';
 
 export interface Comment {
   readonly id: number;

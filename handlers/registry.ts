@@ -96,6 +96,11 @@ export interface MatchOptions {
   /** Names of handlers already complete for this event: they are not matched again. */
   readonly completed?: ReadonlySet<string> | readonly string[];
   readonly lane?: Lane;
+  /**
+   * Names of the handlers the event matched when it was first matched (stored by the
+   * scheduler, or matched by the caller): those are its handlers, and no filter runs again.
+   */
+  readonly matched?: ReadonlySet<string> | readonly string[];
 }
 
 export interface FilterFailure {
@@ -109,19 +114,26 @@ export interface MatchResult {
   readonly filterErrors: FilterFailure[];
 }
 
-/** Which handlers match `event` (type and filter) and are not yet complete. */
+/**
+ * Which handlers match `event` (type and filter, or the names in `options.matched`) and are
+ * not yet complete. Each filter runs at most once per call: match an event once and carry the
+ * result (`matched`), rather than calling this again for the same event.
+ */
 export function matchHandlers(
   registry: Registry,
   event: GitHubEvent,
   options: MatchOptions = {},
 ): MatchResult {
   const completed = new Set(options.completed ?? []);
+  const matched = options.matched && new Set(options.matched);
   const handlers: HandlerDefinition[] = [];
   const filterErrors: FilterFailure[] = [];
   for (const h of registry.handlers) {
     if (h.type !== event.type || completed.has(h.name)) continue;
     if (options.lane !== undefined && laneOf(h) !== options.lane) continue;
-    if (h.filter) {
+    if (matched) {
+      if (!matched.has(h.name)) continue;
+    } else if (h.filter) {
       try {
         if (h.filter(event.payload as never, event) !== true) continue;
       } catch (error) {

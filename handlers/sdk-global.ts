@@ -1,7 +1,7 @@
 /**
  * Where a handlers bundle finds the SDK: the runner puts its own SDK module here before it
  * imports the bundle, and the bundle's `import … from 'quickcd'` reads it (see
- * common/bundle-handlers.ts). So a bundle runs wherever it lies on disk, with the very SDK
+ * handlers/bundle-handlers.ts). So a bundle runs wherever it lies on disk, with the very SDK
  * instance the runner uses, and no module resolution (or loader thread) is needed for it.
  * The SDK's other entry points (`quickcd/kdep`) are loaded on first import, the same way.
  */

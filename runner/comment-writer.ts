@@ -1,7 +1,6 @@
 import type { Octokit } from '@octokit/rest';
 import type { Logger } from '../common/logger.js';
 import type { Redact } from '../common/redact.js';
-import { errorMessage } from '../common/errors.js';
 import { renderSection, type Section } from './comment-sections.js';
 import { composeComments } from './compose-comments.js';
 import {
@@ -113,14 +112,14 @@ export function createCommentWriter(options: CommentWriterOptions): CommentWrite
         state.gaveUp = true;
         log.error(
           { err: error, attempts: state.attempts, url: state.comments[0]?.url },
-          `Could not write the GitHub comment (${errorMessage(error)}); giving up until the next change`,
+          'Could not write the GitHub comment; giving up until the next change',
         );
         return;
       }
       const delay = retryDelayMs(error, state.attempts, options.retry);
       log.warn(
         { err: error, attempt: state.attempts, retryInMs: delay },
-        `Could not write the GitHub comment (${errorMessage(error)}); retrying`,
+        'Could not write the GitHub comment; retrying',
       );
       await clock.sleep(delay);
     }

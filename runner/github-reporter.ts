@@ -1,6 +1,5 @@
 import type { Octokit } from '@octokit/rest';
 import PQueue from 'p-queue';
-import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Redact } from '../common/redact.js';
 import { commentHeader } from './comment-sections.js';
@@ -72,7 +71,7 @@ export function createGitHubReporter(options: GitHubReporterOptions): Reporter {
           return;
         } catch (error) {
           const final = !isRetryableWriteError(error) || attempt >= retry.attempts;
-          const message = `Could not set commit status ${status.state} [${status.context}] on ${status.sha.slice(0, 12)}: ${errorMessage(error)}`;
+          const message = `Could not set commit status ${status.state} [${status.context}] on ${status.sha.slice(0, 12)}`;
           if (final) {
             lostStatuses += 1;
             log.error({ err: error, attempts: attempt }, `${message}; giving up`);

@@ -69,6 +69,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
     ? options.createGitHub(config, log)
     : new Octokit({ baseUrl: config.githubUrl, ...(token ? { auth: token } : {}) });
   const webUrl = webUrlOf(config.githubUrl);
+  const trustedAssociations = new Set(config.trustedAssociations);
   const commandEnv: Record<string, string | undefined> = {
     ...env,
     ...(token ? gitAuthEnv(webUrl, token) : {}),
@@ -113,6 +114,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
           githubUrl: config.githubUrl,
           fromFork: isFromFork(event),
           dryRun: options.reporter !== 'github',
+          trustedAssociations,
           vars: env,
         },
       };

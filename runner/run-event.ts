@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Octokit } from '@octokit/rest';
-import { errorMessage } from '../common/errors.js';
+import { QuickcdError, errorMessage, isQuickcdError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { HandlerResult, RunResult } from '../common/run-result.js';
 import type { HandlerEnv } from '../handlers/context.js';
@@ -29,6 +29,11 @@ export interface RunEventOptions {
   readonly lane?: Lane;
   /** Handlers already complete for this event: not run again. */
   readonly completed?: readonly string[];
+  /**
+   * The handlers the event matched when it was stored (or first matched): only these run, and
+   * no filter runs again. Undefined: the filters decide here.
+   */
+  readonly matched?: readonly string[];
   readonly reporter: Reporter;
   readonly github: Octokit;
   readonly env: HandlerEnv;
@@ -58,6 +63,7 @@ export async function runEvent(options: RunEventOptions): Promise<RunResult> {
   const { handlers, filterErrors } = matchHandlers(registry, event, {
     completed: options.completed ?? [],
     ...(options.lane ? { lane: options.lane } : {}),
+    ...(options.matched ? { matched: options.matched } : {}),
   });
   const ordered = [...handlers.filter((h) => !h.blocking), ...handlers.filter((h) => h.blocking)];
   const results: HandlerResult[] = [];
@@ -69,6 +75,7 @@ export async function runEvent(options: RunEventOptions): Promise<RunResult> {
         ok: false,
         durationMs: 0,
         error: 'not started: runner stopped',
+        code: 'HANDLER_FAILED',
       });
       continue;
     }
@@ -87,7 +94,10 @@ async function runHandler(
   const timeoutSeconds = handler.timeoutSeconds ?? options.defaultTimeoutSeconds;
   options.onHandlerStart?.({ name: handler.name, lane: laneOf(handler), timeoutSeconds });
   const controller = new AbortController();
-  const onStop = () => controller.abort(new Error('runner stopped (SIGTERM)'));
+  const onStop = () =>
+    controller.abort(
+      new QuickcdError('HANDLER_FAILED', 'runner stopped (SIGTERM)', { handler: handler.name }),
+    );
   options.signal?.addEventListener('abort', onStop, { once: true });
   const timer = setTimeout(
     () => controller.abort(new HandlerTimeoutError(handler.name, timeoutSeconds)),
@@ -157,10 +167,16 @@ async function runHandler(
     `✘ ${handler.name} failed after ${(durationMs / 1000).toFixed(1)}s: ${message}\n` +
       (location ? `  at ${location}\n` : ''),
   );
-  // Said once, above, for people; the stack only for those who ask (--log-level debug).
-  log.info({ durationMs, error: message, location }, 'handler failed');
-  log.debug({ err: error }, 'handler failure details');
-  return { name: handler.name, lane: laneOf(handler), ok: false, durationMs, error: message };
+  // Said once, above, for people; the log's text lines show the stack only at debug level.
+  log.info({ durationMs, err: error, location }, 'handler failed');
+  return {
+    name: handler.name,
+    lane: laneOf(handler),
+    ok: false,
+    durationMs,
+    error: message,
+    code: isQuickcdError(error) ? error.code : 'HANDLER_FAILED',
+  };
 }
 
 /** Where in the handler's code the error comes from (source-mapped), when it says. */

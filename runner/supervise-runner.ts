@@ -46,10 +46,13 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
   let handlerTimer: NodeJS.Timeout | undefined;
   let stopTimer: NodeJS.Timeout | undefined;
   let killedFor: string | undefined;
+  // Killed because the running handler overran its timeout (HANDLER_TIMEOUT).
+  let timedOut = false;
 
-  const killChild = (reason: string) => {
+  const killChild = (reason: string, timeout = false) => {
     if (killedFor !== undefined || child.exitCode !== null) return;
     killedFor = reason;
+    timedOut = timeout;
     options.warn(`quickcd runner: ${reason}: killing it\n`);
     child.kill('SIGKILL');
   };
@@ -62,6 +65,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
         () =>
           killChild(
             `handler ${message.name} did not stop within ${grace / 1000} s of its ${message.timeoutSeconds} s timeout (does it block the event loop?)`,
+            true,
           ),
         message.timeoutSeconds * 1000 + grace,
       );
@@ -115,6 +119,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               ok: false,
               durationMs: Date.now() - running.startedAt,
               error: endedInside ? killedFor : `killed: ${killedFor}`,
+              code: timedOut ? 'HANDLER_TIMEOUT' : 'HANDLER_FAILED',
             },
           ]
         : [];

@@ -1,4 +1,4 @@
-import { errorMessage, isQuickcdError, type QuickcdErrorCode } from '../common/errors.js';
+import { isQuickcdError, type QuickcdErrorCode } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { BuiltinCommand } from './builtin-command.js';
 import { retryEvent, skipEvent } from './operator-actions.js';
@@ -67,7 +67,5 @@ export async function applyBuiltinCommand(
   }
   await deps
     .respond?.(repo, command.target, `**${deps.clusterId}**: @${command.login} ${answer}`)
-    .catch((error: unknown) =>
-      log.warn({ err: errorMessage(error) }, 'answering on GitHub failed'),
-    );
+    .catch((error: unknown) => log.warn({ err: error }, 'answering on GitHub failed'));
 }

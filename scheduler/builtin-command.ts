@@ -1,5 +1,5 @@
 import type { GitHubEvent } from '../handlers/event.js';
-import { isTrustedAuthor } from '../handlers/trusted-authors.js';
+import { DEFAULT_TRUSTED_ASSOCIATIONS, isTrustedAuthor } from '../handlers/trusted-authors.js';
 
 export interface BuiltinCommand {
   readonly name: 'skip' | 'retry';
@@ -8,11 +8,13 @@ export interface BuiltinCommand {
   /** `/quickcd retry <id> force`: retry even if it breaks the lane's event-id order. */
   readonly force: boolean;
   readonly login: string;
-  /** Whether the author has write access: only then is the command obeyed. */
+  /** Whether the author's association is a trusted one: only then is the command obeyed. */
   readonly trusted: boolean;
   /** Where to answer. */
   readonly target: { kind: 'commit'; sha: string } | { kind: 'issue'; number: number };
 }
+
+const DEFAULT_TRUSTED: ReadonlySet<string> = new Set(DEFAULT_TRUSTED_ASSOCIATIONS);
 
 interface CommentPayload {
   action?: string;
@@ -28,9 +30,13 @@ interface CommentPayload {
 /**
  * `/quickcd skip <event-id>` or `/quickcd retry <event-id> [force]` as the first line of a new commit,
  * issue or pull request comment: the scheduler's own chat-ops, the GitHub twins of
- * `quickcd skip|retry`. Other `/quickcd …` commands are left to the handlers.
+ * `quickcd skip|retry`. Other `/quickcd …` commands are left to the handlers. `trusted`: the
+ * `author_association` values obeyed (`QUICKCD_TRUSTED_ASSOCIATIONS`), matched exactly.
  */
-export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefined {
+export function parseBuiltinCommand(
+  event: GitHubEvent,
+  trusted: ReadonlySet<string> = DEFAULT_TRUSTED,
+): BuiltinCommand | undefined {
   if (event.type !== 'IssueCommentEvent' && event.type !== 'CommitCommentEvent') return undefined;
   const payload = event.payload as CommentPayload;
   if (event.type === 'IssueCommentEvent' && payload.action !== 'created') return undefined;
@@ -54,7 +60,7 @@ export function parseBuiltinCommand(event: GitHubEvent): BuiltinCommand | undefi
     eventId: match[3]!,
     force: match[4] !== undefined,
     login: typeof payload.comment?.user?.login === 'string' ? payload.comment.user.login : '?',
-    trusted: isTrustedAuthor(payload.comment?.author_association),
+    trusted: isTrustedAuthor(payload.comment?.author_association, trusted),
     target,
   };
 }

@@ -1,5 +1,4 @@
 import type { Config } from '../common/config.js';
-import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Lane, Registry } from '../handlers/registry.js';
 import type { Clock } from './clock.js';
@@ -150,7 +149,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
                 repo: event.repo,
                 eventId: event.id,
                 lane,
-                err: errorMessage(error),
+                err: error,
                 retryInMs: delay,
               },
               'reconcile step failed; the lane is looked at again later',

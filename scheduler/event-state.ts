@@ -129,19 +129,24 @@ export function applyOutcome(
       durationMs: result.durationMs,
       ...(result.ok
         ? { status: 'complete', completedAt: at }
-        : { status: 'failed', error: result.error ?? 'failed' }),
+        : {
+            status: 'failed',
+            error: result.error ?? 'failed',
+            ...(result.code ? { code: result.code } : {}),
+          }),
     };
   }
   for (const [name, h] of Object.entries(handlers)) {
     if (h.lane !== lane || h.status === 'complete') continue;
     if (outcome.results?.some((r) => r.name === name)) continue;
-    // Not in the results: the runner did not run it.
+    // Not in the results: the runner did not run it (an earlier failure's code is stale).
+    const { code: _stale, ...was } = h;
     handlers[name] = outcome.ok
       ? // The runner succeeded without it: it no longer matches (handlers file changed), or
         // its result was lost — the runner exits 0 only when every handler it ran succeeded.
-        { ...h, status: 'complete', completedAt: at, error: 'no longer matches: not run' }
+        { ...was, status: 'complete', completedAt: at, error: 'no longer matches: not run' }
       : {
-          ...h,
+          ...was,
           status: 'failed',
           attempts: h.attempts + 1,
           error: outcome.reason ?? 'the runner ended without a result',

@@ -7,7 +7,7 @@ import { compareEventIds } from '../handlers/event.js';
 import { atomicWrite } from './atomic-write.js';
 import { cursorSchema } from './cursor.js';
 import { withFileLock } from './file-lock.js';
-import type { EventStatus, EventStore, StoredEvent } from './ports/event-store.js';
+import type { EventFilter, EventStatus, EventStore, StoredEvent } from './ports/event-store.js';
 import { storedEventProblems } from './stored-event-problems.js';
 
 export interface FileStoreOptions {
@@ -135,8 +135,8 @@ export function createFileStore({ stateDir, create = true, log }: FileStoreOptio
     const aside = `${file}.corrupt`;
     await rename(file, aside).catch(() => undefined);
     log?.error(
-      { err: error.message, code: error.code, file, quarantined: aside },
-      `quarantined a corrupt stored event: ${error.message}; it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
+      { err: error, file, quarantined: aside },
+      `quarantined a corrupt stored event: it is set aside as ${aside} and not dispatched (fix it and rename it back, or delete it)`,
     );
   }
 
@@ -145,6 +145,39 @@ export function createFileStore({ stateDir, create = true, log }: FileStoreOptio
     if (repo) return eventFile(repo, id);
     const name = (await listEventFiles()).find((f) => f.endsWith(`${SEP}${id}.json`));
     return name && join(eventsDir, name);
+  }
+
+  /** Reads the matching events one file at a time (see EventStore.scanEvents). */
+  async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
+    await ready;
+    // Only open events wanted (a dispatch pass): only the open ones are read. Operator
+    // commands scan everything (they also work on a state directory that is not there).
+    const openOnly = create && filter.status !== undefined && filter.status.every(isOpen);
+    if (openOnly) await index();
+    // A file's name holds its repository: other repositories' files are not read.
+    const prefix = filter.repo === undefined ? '' : `${filter.repo.replace('/', SEP)}${SEP}`;
+    const files = (openOnly ? await readdir(openDir) : await listEventFiles()).filter(
+      (f) => EVENT_FILE.test(f) && f.startsWith(prefix),
+    );
+    for (const f of files) {
+      let stored: StoredEvent | undefined;
+      try {
+        stored = await read(join(eventsDir, f));
+      } catch (error) {
+        if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+        await quarantine(join(eventsDir, f), error);
+        continue;
+      }
+      if (!stored) {
+        // Deleted meanwhile (or a marker left by a crash).
+        if (openOnly) await rm(join(openDir, f), { force: true });
+        continue;
+      }
+      if (openOnly && !isOpen(stored.status)) await markFinal(join(eventsDir, f));
+      if (filter.repo && stored.repo !== filter.repo) continue;
+      if (filter.status && !filter.status.includes(stored.status)) continue;
+      visit(stored);
+    }
   }
 
   return {
@@ -165,36 +198,12 @@ export function createFileStore({ stateDir, create = true, log }: FileStoreOptio
     },
 
     async listEvents(filter = {}) {
-      await ready;
-      // Only open events wanted (a dispatch pass): only the open ones are read. Operator
-      // commands scan everything (they also work on a state directory that is not there).
-      const openOnly = create && filter.status !== undefined && filter.status.every(isOpen);
-      if (openOnly) await index();
-      const files = (openOnly ? await readdir(openDir) : await listEventFiles()).filter((f) =>
-        EVENT_FILE.test(f),
-      );
       const events: StoredEvent[] = [];
-      for (const f of files) {
-        let stored: StoredEvent | undefined;
-        try {
-          stored = await read(join(eventsDir, f));
-        } catch (error) {
-          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
-          await quarantine(join(eventsDir, f), error);
-          continue;
-        }
-        if (!stored) {
-          // Deleted meanwhile (or a marker left by a crash).
-          if (openOnly) await rm(join(openDir, f), { force: true });
-          continue;
-        }
-        if (openOnly && !isOpen(stored.status)) await markFinal(join(eventsDir, f));
-        if (filter.repo && stored.repo !== filter.repo) continue;
-        if (filter.status && !filter.status.includes(stored.status)) continue;
-        events.push(stored);
-      }
+      await scan(filter, (event) => void events.push(event));
       return events.sort((a, b) => compareEventIds(a.id, b.id));
     },
+
+    scanEvents: scan,
 
     async updateEvent(repo, id, mutate) {
       await ready;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { LoadedHandlers } from '../common/load-handlers.js';
+import type { LoadedHandlers } from '../handlers/load-handlers.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Clock } from './clock.js';
@@ -80,7 +80,7 @@ export async function followHandlersFile(
         `the changed handlers file ${options.file} failed to load (the previous handlers stay in use): ${message}`,
       );
       log.error(
-        { file: options.file, err: message },
+        { file: options.file, err: error },
         'handlers file changed but failed to load: the previous handlers stay in use',
       );
       options.reported({ ok: false, error: message });

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { systemClock, type Clock } from './clock.js';
-import { jobName } from './kubernetes/names.js';
+import { runName as jobName } from './run-name.js';
+import { matchedHandlers } from './matched-handlers.js';
 import { observeLocalRun } from './observe-local-run.js';
 import type { Executor, LaunchSpec } from './ports/executor.js';
 
@@ -62,7 +63,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
       watcher.unref();
       watchers.set(name, watcher);
     } catch (error) {
-      options.log.debug({ run: name, err: errorMessage(error) }, 'cannot watch the run');
+      options.log.debug({ run: name, err: error }, 'cannot watch the run');
     }
   };
   const unwatch = (name: string) => {
@@ -112,12 +113,15 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
       try {
         await writeFile(join(dir, 'event.json'), JSON.stringify(spec.event.event));
         const output = await open(join(dir, 'output.log'), 'a');
+        // The lane's handlers as matched when the event was stored: no filter runs again.
+        const matched = matchedHandlers(spec);
         const args = [
           options.quickcdBin ?? DEFAULT_BIN,
           'runner',
           ...['--event', join(dir, 'event.json'), '--handlers', options.handlersFile],
           ...['--lane', spec.lane, '--result', join(dir, 'result.json')],
           ...(spec.completed.length ? ['--completed', spec.completed.join(',')] : []),
+          ...(matched.length > 0 ? ['--matched', matched.join(',')] : []),
         ];
         const child = spawn(
           '/bin/sh',

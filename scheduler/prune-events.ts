@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import { compareEventIds } from '../handlers/event.js';
 import type { EventStore, StoredEvent } from './ports/event-store.js';
+import { scanStoredEvents } from './scan-stored-events.js';
 
 export interface PruneEventsOptions {
   /** Finished events stored longer ago than this are deleted. */
@@ -16,6 +17,12 @@ export interface PruneResult {
 }
 
 const FINISHED = ['handled', 'skipped'] as const;
+
+interface Finished {
+  readonly id: string;
+  /** Epoch ms (NaN when unreadable: then only the count applies). */
+  readonly storedAt: number;
+}
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -36,19 +43,20 @@ export async function pruneEvents(
     );
   }
   const cutoff = now.getTime() - retentionDays * DAY_MS;
-  const finished = await store.listEvents({ status: FINISHED });
-  const byRepo = new Map<string, StoredEvent[]>();
-  for (const event of finished) {
+  // What deciding needs, not the events: history can be long (scanned, not listed).
+  const byRepo = new Map<string, Finished[]>();
+  await scanStoredEvents(store, { status: FINISHED }, (event) => {
     // Guard: a store that ignores the status filter must not make us delete live events.
-    if (!(FINISHED as readonly string[]).includes(event.status)) continue;
-    byRepo.set(event.repo, [...(byRepo.get(event.repo) ?? []), event]);
-  }
+    if (!(FINISHED as readonly string[]).includes(event.status)) return;
+    const finished = byRepo.get(event.repo) ?? [];
+    finished.push({ id: event.id, storedAt: Date.parse(event.storedAt) });
+    byRepo.set(event.repo, finished);
+  });
   const deleted: Pick<StoredEvent, 'repo' | 'id'>[] = [];
   for (const [repo, events] of byRepo) {
     const newestFirst = [...events].sort((a, b) => compareEventIds(b.id, a.id));
     for (const [index, event] of newestFirst.entries()) {
-      const storedAt = Date.parse(event.storedAt);
-      const tooOld = Number.isFinite(storedAt) && storedAt < cutoff;
+      const tooOld = Number.isFinite(event.storedAt) && event.storedAt < cutoff;
       if (!tooOld && index < retentionCount) continue;
       try {
         await store.deleteEvent(repo, event.id);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { HandlersBundle } from '../common/bundle-handlers.js';
+import type { HandlersBundle } from '../handlers/bundle-handlers.js';
 import { atomicWrite } from './atomic-write.js';
 
 /**

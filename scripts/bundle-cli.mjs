@@ -10,7 +10,7 @@ await build({
   entryPoints: {
     quickcd: 'dist/cli/main.js',
     // Registered by URL (Node's loader thread), next to the bundle that registers it.
-    'handlers-loader-hooks': 'dist/common/handlers-loader-hooks.js',
+    'handlers-loader-hooks': 'dist/handlers/handlers-loader-hooks.js',
   },
   outdir: 'dist/bundle',
   bundle: true,

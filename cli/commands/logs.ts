@@ -23,7 +23,9 @@ Prints, for each Job of the event (oldest attempt first), a header line
 executor (--executor local, or --store file without an executor), each local run's output
 from <state-dir>/runs/. Each log says what it is: "(live Pod log of pod/<name>)", or, once
 ttlSecondsAfterFinished (QUICKCD_JOB_TTL_SECONDS) removed the Job and its Pod, "(kept tail: …)":
-the result and the last 64 KiB of the output the scheduler kept with the event.
+the result and the last 64 KiB of the output the scheduler kept with the event; locally
+"(live output of the local run, …)" while it runs, "(kept output of the local run, all of it: …)"
+after.
 
 Options:
 ${storeUsage}
@@ -157,7 +159,10 @@ const keptNote = (run: KeptRun, gone: string) =>
 
 /** A run whose Job is gone: its kept result and output tail. */
 function printKept(run: KeptRun, stdout: (t: string) => void): void {
-  const status = run.ok ? 'succeeded' : `failed${run.reason ? `: ${run.reason}` : ''}`;
+  const codes = Object.entries(run.codes ?? {}).map(([name, code]) => `${name}: ${code}`);
+  const status = run.ok
+    ? 'succeeded'
+    : `failed${run.reason ? `: ${run.reason}` : ''}${codes.length ? ` [${codes.join(', ')}]` : ''}`;
   stdout(`== job/${run.job} (${run.lane}, attempt ${run.attempt}, ${status}) ==\n`);
   stdout(keptNote(run, 'the Job and its Pod are gone'));
   stdout(withNewline(run.tail));
@@ -182,10 +187,44 @@ async function printLocalLogs(
   }
   for (const { name, match } of runs) {
     const lane = match![1] === 'b' ? 'blocking' : 'nonblocking';
-    const exit = await readFile(join(runsDir, name, 'exit-code'), 'utf8').catch(() => undefined);
-    const status = exit === undefined ? 'running' : exit.trim() === '0' ? 'succeeded' : 'failed';
+    const dir = join(runsDir, name);
+    const exit = await readFile(join(dir, 'exit-code'), 'utf8').catch(() => undefined);
+    const live = exit === undefined && (await runAlive(dir));
+    const status = live
+      ? 'running'
+      : exit === undefined
+        ? 'ended without an exit status'
+        : exit.trim() === '0'
+          ? 'succeeded'
+          : 'failed';
+    const file = join(dir, 'output.log');
     stdout(`== run/${name} (${lane}, attempt ${match![2]}, ${status}) ==\n`);
-    stdout(await readFile(join(runsDir, name, 'output.log'), 'utf8').catch(() => '(no output)\n'));
+    const output = await readFile(file, 'utf8').catch(() => undefined);
+    if (output === undefined) {
+      stdout(`(no output: ${file} does not exist)\n`);
+      continue;
+    }
+    // Which it is: the output of a run still going, or all of what a finished run wrote.
+    stdout(
+      live
+        ? `(live output of the local run, still being written: ${file})\n`
+        : `(kept output of the local run, all of it: ${file})\n`,
+    );
+    stdout(withNewline(output));
   }
   return 0;
+}
+
+/** Whether the process group of a local run (its `pid` file, written first) still exists. */
+async function runAlive(dir: string): Promise<boolean> {
+  const text = await readFile(join(dir, 'pid'), 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  try {
+    const pid = (JSON.parse(text) as { pid?: unknown }).pid;
+    if (typeof pid !== 'number' || pid <= 0) return false;
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

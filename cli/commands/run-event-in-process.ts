@@ -49,6 +49,8 @@ export async function runEventInProcess(
   }
   const completed =
     typeof flags.completed === 'string' ? flags.completed.split(',').filter(Boolean) : [];
+  const matched =
+    typeof flags.matched === 'string' ? flags.matched.split(',').filter(Boolean) : undefined;
 
   // SIGTERM (Job deadline, pod deletion, Ctrl-C): stop the handler, kill its commands,
   // flush comments, record what happened. Listened for from here on, so that a signal while
@@ -108,6 +110,7 @@ export async function runEventInProcess(
       registry,
       ...(lane ? { lane } : {}),
       completed,
+      ...(matched ? { matched } : {}),
       reporter: perEvent.reporter,
       env: perEvent.env,
       commandEnv: perEvent.commandEnv,
@@ -147,7 +150,7 @@ export async function runEventInProcess(
   if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
   for (const f of result.filterErrors) {
     deps.log.warn(
-      { handler: f.handler, error: deps.redact(f.error) },
+      { handler: f.handler, err: deps.redact(f.error) },
       'filter threw: counted as no match',
     );
   }

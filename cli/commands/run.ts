@@ -1,8 +1,8 @@
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
-import { readEventsFile } from '../../common/read-events-file.js';
+import { readEventsFile } from '../../handlers/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
-import { matchHandlers } from '../../handlers/registry.js';
+import { laneOf, matchHandlers } from '../../handlers/registry.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { runEvent } from '../../runner/run-event.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
@@ -65,16 +65,17 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
       reporter: useGitHub ? 'github' : 'console',
       stdout,
     });
+    // Each event's filters run once, here; the result is carried to the runs.
+    const matches = events.map((event) => ({ event, ...matchHandlers(registry, event) }));
+    const wanted = matches.filter((m) => m.handlers.length > 0);
     if (useGitHub) {
-      const repos = events
-        .filter((e) => matchHandlers(registry, e).handlers.length > 0)
-        .map((e) => e.repo.name);
+      const repos = wanted.map((m) => m.event.repo.name);
       await requireGitHubAccess(deps.github, [...new Set(repos)], deps.log);
     }
-    for (const event of events) {
-      for (const f of matchHandlers(registry, event).filterErrors) {
+    for (const { event, filterErrors } of matches) {
+      for (const f of filterErrors) {
         deps.log.warn(
-          { eventId: event.id, handler: f.handler, error: f.error },
+          { eventId: event.id, handler: f.handler, err: f.error },
           'filter threw: counted as no match',
         );
       }
@@ -83,13 +84,14 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     const results: HandlerResult[] = [];
     const lost = { comments: 0, statuses: 0 };
     const runLane = async (lane: 'nonblocking' | 'blocking') => {
-      for (const event of events) {
-        if (matchHandlers(registry, event, { lane }).handlers.length === 0) continue;
+      for (const { event, handlers } of wanted) {
+        if (!handlers.some((h) => laneOf(h) === lane)) continue;
         const perEvent = deps.forEvent(event);
         const result = await runEvent({
           event,
           registry,
           lane,
+          matched: handlers.map((h) => h.name),
           reporter: perEvent.reporter,
           env: perEvent.env,
           commandEnv: perEvent.commandEnv,
@@ -111,7 +113,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     const killed = killLeftoverProcesses({ ownGroup: false, marker });
     if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
     const failed = results.filter((r) => !r.ok);
-    const unmatched = events.filter((e) => matchHandlers(registry, e).handlers.length === 0).length;
+    const unmatched = events.length - wanted.length;
     stdout(
       `\nquickcd run: ${events.length} event(s), ${unmatched} matched no handler; ` +
         `${results.length} handler run(s): ${results.length - failed.length} succeeded, ${failed.length} failed` +

@@ -14,6 +14,9 @@ Options:
   --handlers <file>     handlers file (or QUICKCD_HANDLERS)
   --lane <lane>         blocking | nonblocking (default: both, non-blocking first)
   --completed <names>   comma-separated handlers already complete: skipped
+  --matched <names>     comma-separated handlers the event matched when it was stored: only
+                        these run, and their filters do not run again (default: the filters
+                        decide)
   --result <file>       where to write the result (or QUICKCD_RESULT_FILE; a Job's
                         terminationMessagePath)
   --reporter <kind>     github (default when credentials are set) | console`,
@@ -22,6 +25,7 @@ Options:
     handlers: { type: 'string' },
     lane: { type: 'string' },
     completed: { type: 'string' },
+    matched: { type: 'string' },
     result: { type: 'string' },
     reporter: { type: 'string' },
     'log-level': { type: 'string' },

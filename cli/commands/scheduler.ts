@@ -1,8 +1,8 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
-import { QuickcdError, errorMessage } from '../../common/errors.js';
+import { QuickcdError } from '../../common/errors.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
-import { loadHandlersFile } from '../../common/load-handlers.js';
+import { loadHandlersFile } from '../../handlers/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { redactError } from '../../common/redact-error.js';
@@ -133,6 +133,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
       log,
       clock: systemClock,
       clusterId: config.clusterId,
+      trustedAssociations: config.trustedAssociations,
       readiness,
       liveness,
       observer: combineObservers(metrics.observer, kubeEvents?.observer, history?.observer),
@@ -253,7 +254,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
             },
             stop.signal,
           ).catch((error: unknown) => {
-            log.error({ err: errorMessage(error) }, 'following the handlers file stopped');
+            log.error({ err: error }, 'following the handlers file stopped');
           });
     try {
       const reason = await scheduler.run(stop.signal);

@@ -1,6 +1,7 @@
 /**
- * Chat-ops: `/quickcd <command>` in a commit or pull request comment. Only people with write
- * access (an author_association in TRUSTED_AUTHOR_ASSOCIATIONS: OWNER, MEMBER or COLLABORATOR) may command; the answer is a
+ * Chat-ops: `/quickcd <command>` in a commit or pull request comment. Only trusted authors (an
+ * author_association in TRUSTED_AUTHOR_ASSOCIATIONS: QUICKCD_TRUSTED_ASSOCIATIONS, by default
+ * OWNER, MEMBER or COLLABORATOR: write access) may command; the answer is a
  * comment on the same commit or pull request. Non-blocking: a command never waits for a
  * deployment and never holds one up.
  */

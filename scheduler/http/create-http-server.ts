@@ -44,7 +44,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     Promise.resolve()
       .then(() => route.handle(req, res))
       .catch((error: unknown) => {
-        log.error({ path, err: errorMessage(error) }, 'HTTP handler failed');
+        log.error({ path, err: error }, 'HTTP handler failed');
         if (!res.headersSent) res.statusCode = 500;
         res.end();
       });

@@ -55,8 +55,8 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
       core.readNamespacedConfigMap({ name, namespace }),
     );
 
-  async function list(labelSelector: string): Promise<V1ConfigMap[]> {
-    const items: V1ConfigMap[] = [];
+  /** Lists page by page (LIST_PAGE at a time), handing each page to `visit`. */
+  async function list(labelSelector: string, visit: (items: V1ConfigMap[]) => void): Promise<void> {
     let next: string | undefined;
     do {
       const page = await call({ verb: 'list', resource: 'configmaps', namespace }, () =>
@@ -67,10 +67,9 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
           ...(next ? { _continue: next } : {}),
         }),
       );
-      items.push(...page.items);
+      visit(page.items);
       next = page.metadata?._continue || undefined;
     } while (next);
-    return items;
   }
 
   // A corrupt event ConfigMap is skipped by dispatch (the others go on), reported once per
@@ -80,10 +79,7 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     const key = `${cm.metadata?.name ?? ''}@${cm.metadata?.resourceVersion ?? ''}`;
     if (reported.has(key)) return;
     reported.add(key);
-    log.error(
-      { err: error.message, code: error.code, configMap: cm.metadata?.name },
-      `skipped a corrupt event ConfigMap: ${error.message}`,
-    );
+    log.error({ err: error, configMap: cm.metadata?.name }, 'skipped a corrupt event ConfigMap');
   }
 
   /** Our labels and annotations over the stored object's, keeping ones others added. */
@@ -99,6 +95,29 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
         annotations: { ...annotations, ...wanted.metadata?.annotations },
       },
     };
+  }
+
+  /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
+  async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
+    let selector = EVENT_SELECTOR;
+    if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
+    if (filter.status !== undefined) {
+      if (filter.status.length === 0) return;
+      selector += `,${LABEL.status} in (${filter.status.join(',')})`;
+    }
+    await list(selector, (items) => {
+      for (const cm of items) {
+        let event: StoredEvent;
+        try {
+          event = configMapToEvent(cm);
+        } catch (error) {
+          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+          reportCorrupt(cm, error);
+          continue;
+        }
+        if (filter.repo === undefined || event.repo === filter.repo) visit(event);
+      }
+    });
   }
 
   return {
@@ -123,30 +142,18 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
         const cm = await read(eventConfigMapName(repo, id));
         return cm === undefined ? undefined : configMapToEvent(cm);
       }
-      const found = await list(`${EVENT_SELECTOR},${LABEL.eventId}=${id}`);
+      const found: V1ConfigMap[] = [];
+      await list(`${EVENT_SELECTOR},${LABEL.eventId}=${id}`, (items) => found.push(...items));
       return found[0] === undefined ? undefined : configMapToEvent(found[0]);
     },
 
     async listEvents(filter: EventFilter = {}) {
-      let selector = EVENT_SELECTOR;
-      if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
-      if (filter.status !== undefined) {
-        if (filter.status.length === 0) return [];
-        selector += `,${LABEL.status} in (${filter.status.join(',')})`;
-      }
       const events: StoredEvent[] = [];
-      for (const cm of await list(selector)) {
-        try {
-          events.push(configMapToEvent(cm));
-        } catch (error) {
-          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
-          reportCorrupt(cm, error);
-        }
-      }
-      return events
-        .filter((e) => filter.repo === undefined || e.repo === filter.repo)
-        .sort((a, b) => compareEventIds(a.id, b.id) || a.repo.localeCompare(b.repo));
+      await scan(filter, (event) => void events.push(event));
+      return events.sort((a, b) => compareEventIds(a.id, b.id) || a.repo.localeCompare(b.repo));
     },
+
+    scanEvents: scan,
 
     async updateEvent(repo, id, mutate) {
       const name = eventConfigMapName(repo, id);

@@ -1,12 +1,12 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Clock } from '../clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { RUNNER_CONTAINER } from './job-manifest.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import { LABEL, eventConfigMapName, repoLabel } from './names.js';
-import { TAIL_BYTES, keepRun, lastBytes } from './run-history.js';
+import { TAIL_BYTES, failureCodes, keepRun, lastBytes } from './run-history.js';
+import { kubeCall } from './kube-call.js';
 
 export interface HistoryKeeper {
   /** Fed by the dispatcher: each recorded outcome keeps that run's result and output tail. */
@@ -37,10 +37,9 @@ export function createHistoryKeeper(options: {
   let queue: Promise<void> = Promise.resolve();
 
   async function outputOf(job: string): Promise<string | undefined> {
-    const pods = await core.listNamespacedPod({
-      namespace,
-      labelSelector: `batch.kubernetes.io/job-name=${job}`,
-    });
+    const pods = await kubeCall('list', 'pods', () =>
+      core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}` }),
+    );
     const pod = pods.items.sort(
       (a, b) =>
         new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
@@ -73,7 +72,7 @@ export function createHistoryKeeper(options: {
     queue = queue.then(async () => {
       try {
         const output = await outputOf(launch).catch((error: unknown) => {
-          log.warn({ job: launch, err: errorMessage(error) }, 'cannot read the output of a run');
+          log.warn({ job: launch, err: error }, 'cannot read the output of a run');
           return undefined;
         });
         const { tail, truncated } = lastBytes(
@@ -81,9 +80,12 @@ export function createHistoryKeeper(options: {
           TAIL_BYTES,
         );
         const owner = eventConfigMapName(event.repo, event.id);
-        const cm = await core.readNamespacedConfigMap({ namespace, name: owner });
+        const cm = await kubeCall('get', 'configmaps', () =>
+          core.readNamespacedConfigMap({ namespace, name: owner }),
+        );
         const uid = cm.metadata?.uid;
         if (!uid) return;
+        const codes = failureCodes(event, lane);
         await keepRun(
           core,
           namespace,
@@ -95,6 +97,7 @@ export function createHistoryKeeper(options: {
             attempt,
             ok,
             ...(reason ? { reason: redact(reason) } : {}),
+            ...(Object.keys(codes).length > 0 ? { codes } : {}),
             finishedAt,
             tail,
             truncated,
@@ -102,7 +105,7 @@ export function createHistoryKeeper(options: {
         );
       } catch (error) {
         log.warn(
-          { repo: event.repo, eventId: event.id, job: launch, err: errorMessage(error) },
+          { repo: event.repo, eventId: event.id, job: launch, err: error },
           'keeping the result and output of a run failed',
         );
       }

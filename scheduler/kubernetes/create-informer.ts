@@ -5,8 +5,8 @@ import {
   type KubernetesObject,
   type KubernetesListObject,
 } from '@kubernetes/client-node';
-import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { countWatchFailure, kubeCall } from './kube-call.js';
 
 export interface Informer<T extends KubernetesObject> {
   /** The cached object, if the informer has it (a miss proves nothing: it may lag). */
@@ -23,6 +23,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   readonly namespace: string;
   /** The collection, e.g. `/apis/batch/v1/namespaces/cd/jobs`. */
   readonly path: string;
+  /** Its resource as RBAC names it (`jobs.batch`, `pods`): failures are counted by it. */
+  readonly resource: string;
   readonly labelSelector: string;
   readonly list: () => Promise<KubernetesListObject<T>>;
   /** Told of every add and update (the object as it is now) and every delete (its last state). */
@@ -48,7 +50,7 @@ export function createInformer<T extends KubernetesObject>(
   const informer = new ListWatch<T>(
     path,
     new Watch(options.kubeConfig),
-    options.list,
+    () => kubeCall('list', options.resource, options.list),
     false,
     options.labelSelector,
   );
@@ -60,7 +62,8 @@ export function createInformer<T extends KubernetesObject>(
   informer.on('delete', (o) => options.onChange(o, true));
   informer.on('error', (error: unknown) => {
     if (stopped) return;
-    log.debug({ path, err: errorMessage(error) }, 'watch failed: listing and watching again');
+    countWatchFailure(options.resource, error);
+    log.debug({ path, err: error }, 'watch failed: listing and watching again');
     clearTimeout(retry);
     retry = setTimeout(() => {
       if (!stopped) void informer.start();

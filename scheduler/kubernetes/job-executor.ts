@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { Executor, LaunchSpec, Observation } from '../ports/executor.js';
 import { apiStatusCode, kubernetesError } from './kubernetes-api-error.js';
 import { RUN_FINALIZER, jobManifest, type JobConfig } from './job-manifest.js';
+import { kubeCall } from './kube-call.js';
 import { readJob, releaseJob } from './release-job.js';
 import { jobFinished, jobOutcome } from './job-outcome.js';
 import { LABEL, eventConfigMapName, jobName } from './names.js';
@@ -85,10 +86,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
     // The Pod informer may lag the Job's: its final state is what carries the results.
     if (!pods.some((p) => p.status?.containerStatuses?.[0]?.state?.terminated)) {
       try {
-        const listed = await core.listNamespacedPod({
-          namespace,
-          labelSelector: `batch.kubernetes.io/job-name=${name}`,
-        });
+        const listed = await kubeCall('list', 'pods', () =>
+          core.listNamespacedPod({
+            namespace,
+            labelSelector: `batch.kubernetes.io/job-name=${name}`,
+          }),
+        );
         if (listed.items.length > 0) pods = listed.items;
       } catch (error) {
         throw failed(`Cannot list the Pods of Job ${namespace}/${name}`, spec, error);
@@ -110,17 +113,20 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
     const owner = job.metadata?.ownerReferences?.find((o) => o.kind === 'ConfigMap')?.name;
     if (!name || !owner || !job.metadata?.finalizers?.includes(RUN_FINALIZER)) return;
     try {
-      const event = await core
-        .readNamespacedConfigMap({ namespace, name: owner })
-        .catch((error: unknown) => {
-          if (apiStatusCode(error) === 404) return undefined;
-          throw error;
-        });
+      const event = await kubeCall(
+        'get',
+        'configmaps',
+        () => core.readNamespacedConfigMap({ namespace, name: owner }),
+        [404],
+      ).catch((error: unknown) => {
+        if (apiStatusCode(error) === 404) return undefined;
+        throw error;
+      });
       if (event && event.metadata?.labels?.[LABEL.status] !== 'skipped') return;
       await releaseRun(name, job);
       log.debug({ job: name, event: owner }, 'released a Job whose event is gone or skipped');
     } catch (error) {
-      log.warn({ job: name, err: errorMessage(error) }, 'cannot release a Job being deleted');
+      log.warn({ job: name, err: error }, 'cannot release a Job being deleted');
     }
   }
 
@@ -131,7 +137,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       const jlog = log.child({ repo: spec.event.repo, eventId: spec.event.id, job: name });
       let eventConfigMap;
       try {
-        eventConfigMap = await core.readNamespacedConfigMap({ namespace, name: cmName });
+        eventConfigMap = await kubeCall(
+          'get',
+          'configmaps',
+          () => core.readNamespacedConfigMap({ namespace, name: cmName }),
+          [404],
+        );
       } catch (error) {
         if (apiStatusCode(error) === 404) {
           const call = { verb: 'get', resource: 'configmaps', namespace, name: cmName } as const;
@@ -151,7 +162,12 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
         config,
       });
       try {
-        await batch.createNamespacedJob({ namespace, body });
+        await kubeCall(
+          'create',
+          'jobs.batch',
+          () => batch.createNamespacedJob({ namespace, body }),
+          [409],
+        );
         expected.set(name, clock.now().getTime());
         jlog.debug({ lane: spec.lane, attempt: spec.attempt }, 'created Job');
         return { name, adopted: false };

@@ -2,6 +2,7 @@ import type { V1EnvVar, V1Job, V1Volume, V1VolumeMount } from '@kubernetes/clien
 import type { Config } from '../../common/config.js';
 import type { LaunchSpec } from '../ports/executor.js';
 import { LABEL, MANAGED_BY, repoLabel } from './names.js';
+import { matchedHandlers } from '../matched-handlers.js';
 
 /** The settings a handler Job is built from. */
 export type JobConfig = Pick<
@@ -21,6 +22,7 @@ export type JobConfig = Pick<
   | 'logFormat'
   | 'handlerTimeoutSeconds'
   | 'commentIntervalSeconds'
+  | 'trustedAssociations'
 >;
 
 export interface JobManifestInput {
@@ -121,6 +123,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
     { name: 'QUICKCD_HANDLER_TIMEOUT', value: String(config.handlerTimeoutSeconds) },
     { name: 'QUICKCD_COMMENT_INTERVAL', value: String(config.commentIntervalSeconds) },
     { name: 'QUICKCD_SECRET_DIRS', value: secretDirs.join(',') },
+    { name: 'QUICKCD_TRUSTED_ASSOCIATIONS', value: config.trustedAssociations.join(',') },
     { name: 'HOME', value: HOME_DIR },
     { name: 'TMPDIR', value: '/tmp' },
     ...GITHUB_SECRET_KEYS.map(([envName, key]) => ({
@@ -128,6 +131,7 @@ export function jobManifest(input: JobManifestInput): V1Job {
       valueFrom: { secretKeyRef: { name: config.githubSecret, key, optional: true } },
     })),
   ];
+  const matched = matchedHandlers(spec);
   const command = [
     'quickcd',
     'runner',
@@ -139,6 +143,8 @@ export function jobManifest(input: JobManifestInput): V1Job {
     spec.lane,
     '--completed',
     spec.completed.join(','),
+    // Matched when the event was stored: the runner does not run the filters again.
+    ...(matched.length > 0 ? ['--matched', matched.join(',')] : []),
     '--result',
     TERMINATION_LOG,
   ];

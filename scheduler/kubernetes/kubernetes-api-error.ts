@@ -1,10 +1,10 @@
 import { ApiException } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage, type QuickcdErrorCode } from '../../common/errors.js';
-import { reportKubernetesApiError } from '../metrics/kubernetes-api-errors.js';
+import { countKubernetesFailure, type KubeVerb } from './kube-call.js';
 
 /** One Kubernetes API call, as RBAC sees it: for error messages and log context. */
 export interface KubeCall {
-  readonly verb: 'get' | 'list' | 'create' | 'update' | 'delete';
+  readonly verb: KubeVerb;
   /** Plural resource, with its API group when not core (`leases.coordination.k8s.io`). */
   readonly resource: string;
   readonly namespace: string;
@@ -41,7 +41,7 @@ export function kubernetesError(
   code: QuickcdErrorCode = 'KUBERNETES_FAILED',
 ): QuickcdError {
   const status = apiStatusCode(error);
-  reportKubernetesApiError(call.verb, call.resource);
+  countKubernetesFailure(call.verb, call.resource, error);
   const target = `${call.resource}${call.name ? ` "${call.name}"` : ''} in namespace "${call.namespace}"`;
   let message = `Kubernetes: cannot ${call.verb} ${target}: ${statusMessage(error)}`;
   if (status === 403) {

@@ -10,6 +10,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { systemClock, type Clock } from '../clock.js';
 import { clockTimer } from '../clock-timer.js';
+import { kubeCall } from './kube-call.js';
 
 export interface LeaseLeadershipOptions {
   readonly kubeConfig: KubeConfig;
@@ -163,22 +164,23 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
     if (!session || session.signal.aborted || !lease) return;
     try {
       try {
-        lease = await leases.replaceNamespacedLease({
-          name,
-          namespace,
-          body: { ...lease, spec: spec(lease.spec, now()) },
-        });
+        const body = { ...lease, spec: spec(lease.spec, now()) };
+        lease = await kubeCall(
+          'update',
+          RESOURCE,
+          () => leases.replaceNamespacedLease({ name, namespace, body }),
+          [409],
+        );
       } catch (error) {
         if (apiStatusCode(error) !== 409) throw error;
         // Written by someone else: only a write by another holder means we lost it.
         const current = await read();
         const holder = current?.spec?.holderIdentity;
         if (holder !== identity) return lose('another replica holds the lease', { holder });
-        lease = await leases.replaceNamespacedLease({
-          name,
-          namespace,
-          body: { ...current, spec: spec(current?.spec, now()) },
-        });
+        const body = { ...current, spec: spec(current?.spec, now()) };
+        lease = await kubeCall('update', RESOURCE, () =>
+          leases.replaceNamespacedLease({ name, namespace, body }),
+        );
       }
       if (session !== lost || session.signal.aborted) return;
       armDeadline();
@@ -206,7 +208,10 @@ export function createLeaseLeadership(options: LeaseLeadershipOptions): Leadersh
         acquireTime: _acquired,
         ...rest
       } = spec(current.spec, now());
-      await leases.replaceNamespacedLease({ name, namespace, body: { ...current, spec: rest } });
+      const body = { ...current, spec: rest };
+      await kubeCall('update', RESOURCE, () =>
+        leases.replaceNamespacedLease({ name, namespace, body }),
+      );
       log.info('leadership released');
     } catch (error) {
       // The lease then simply expires after its duration.

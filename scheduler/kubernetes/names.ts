@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Lane } from '../../handlers/registry.js';
+import { dnsSafe } from '../dns-safe.js';
+
+export { dnsSafe } from '../dns-safe.js';
+/** The Job of (repo, event id, lane, attempt): the run's name ({@link runName}). */
+export { runName as jobName } from '../run-name.js';
 
 /** Labels and annotations of quickcd's objects: a stable interface users and `kubectl` rely on. */
 export const LABEL = {
@@ -22,14 +26,6 @@ const MAX_LABEL = 63;
 
 function hash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
-}
-
-/** Lowercase, `[^a-z0-9-]` → `-`, no leading/trailing dashes. */
-export function dnsSafe(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/^-+|-+$/g, '');
 }
 
 /** Shortens `name` to `max` characters, keeping it unique with a hash of the whole. */
@@ -69,20 +65,6 @@ export function labelValue(text: string, whole = text): string {
 /** `<owner>.<repo>`, label-safe (≤63, alphanumeric at both ends). */
 export function repoLabel(repo: string): string {
   return labelValue(repo.replace('/', '.'), repo);
-}
-
-/**
- * The Job of (repo, event id, lane, attempt): deterministic, ≤63 characters (a Job's name
- * becomes its Pods' `job-name` label), so a restarted scheduler finds the Job it launched.
- * `quickcd-<repo>-<eventid>-b1` (blocking, attempt 1) or `…-n2`.
- */
-export function jobName(repo: string, eventId: string, lane: Lane, attempt: number): string {
-  const suffix = `-${eventId}-${lane === 'blocking' ? 'b' : 'n'}${attempt}`;
-  const room = MAX_LABEL - suffix.length;
-  const prefix = repoPrefix(repo);
-  if (prefix.length <= room) return `${prefix}${suffix}`;
-  const short = hash(repo, 6);
-  return `${prefix.slice(0, room - short.length - 1).replace(/-+$/, '')}-${short}${suffix}`;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { JOB_HANDLERS_ANNOTATION } from './job-manifest.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
@@ -82,9 +81,7 @@ export async function pruneHandlers(options: PruneHandlersOptions): Promise<Prun
       log.warn(
         {
           configMap: name,
-          err: errorMessage(
-            kubernetesError({ verb: 'delete', resource: 'configmaps', namespace, name }, error),
-          ),
+          err: kubernetesError({ verb: 'delete', resource: 'configmaps', namespace, name }, error),
         },
         'cannot delete an old handlers ConfigMap',
       );

@@ -1,9 +1,10 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { bundleHandlers, type HandlersBundle } from '../../common/bundle-handlers.js';
+import { bundleHandlers, type HandlersBundle } from '../../handlers/bundle-handlers.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
 import { LABEL, MANAGED_BY, handlersConfigMapName, labelValue } from './names.js';
+import { kubeCall } from './kube-call.js';
 
 export interface PublishHandlersOptions {
   readonly core: CoreV1Api;
@@ -54,21 +55,24 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
   const key = bundle.fileName;
   const name = handlersConfigMapName(content, scheduler);
   try {
-    await core.createNamespacedConfigMap({
-      namespace,
-      body: {
-        metadata: {
-          name,
-          labels: {
-            [LABEL.managedBy]: MANAGED_BY,
-            [LABEL.kind]: 'handlers',
-            [LABEL.scheduler]: labelValue(scheduler),
-          },
+    const body = {
+      metadata: {
+        name,
+        labels: {
+          [LABEL.managedBy]: MANAGED_BY,
+          [LABEL.kind]: 'handlers',
+          [LABEL.scheduler]: labelValue(scheduler),
         },
-        immutable: true,
-        data: { [key]: content },
       },
-    });
+      immutable: true,
+      data: { [key]: content },
+    };
+    await kubeCall(
+      'create',
+      'configmaps',
+      () => core.createNamespacedConfigMap({ namespace, body }),
+      [409],
+    );
     log.info({ configMap: name, file: bundle.entry, bytes: size }, 'published the handlers bundle');
   } catch (error) {
     if (apiStatusCode(error) !== 409) {
@@ -79,7 +83,9 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
       );
     }
     // Same name, same content (the name is its hash) — but the key is the file name.
-    const existing = await core.readNamespacedConfigMap({ namespace, name });
+    const existing = await kubeCall('get', 'configmaps', () =>
+      core.readNamespacedConfigMap({ namespace, name }),
+    );
     if (existing.data?.[key] === undefined) {
       throw new QuickcdError(
         'EXECUTOR_FAILED',

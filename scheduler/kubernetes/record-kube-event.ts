@@ -1,11 +1,11 @@
 import { CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { errorMessage } from '../../common/errors.js';
 import { kubernetesError } from './kubernetes-api-error.js';
 import type { Logger } from '../../common/logger.js';
 import type { Clock } from '../clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { eventConfigMapName } from './names.js';
+import { kubeCall } from './kube-call.js';
 
 /** One Kubernetes Event (events.k8s.io/v1) about an event ConfigMap. */
 export interface KubeEventNote {
@@ -93,8 +93,9 @@ export function createKubeEventRecorder(options: KubeEventRecorderOptions): Kube
     const known = uids.get(name);
     if (known) return known;
     // Without it the Event still shows in `kubectl get events`, not in `kubectl describe`.
-    const uid = await core
-      .readNamespacedConfigMap({ name, namespace })
+    const uid = await kubeCall('get', 'configmaps', () =>
+      core.readNamespacedConfigMap({ name, namespace }),
+    )
       .then((c) => c.metadata?.uid)
       .catch(() => undefined);
     if (uid) {
@@ -145,7 +146,7 @@ export function createKubeEventRecorder(options: KubeEventRecorderOptions): Kube
           error,
         );
         log.warn(
-          { configMap: e.configMap, reason: e.reason, err: errorMessage(failure) },
+          { configMap: e.configMap, reason: e.reason, err: failure },
           'recording a Kubernetes Event failed',
         );
       }),

@@ -8,6 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { apiStatusCode } from './kubernetes-api-error.js';
 import { RUN_FINALIZER } from './job-manifest.js';
+import { kubeCall } from './kube-call.js';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
@@ -37,26 +38,40 @@ export async function releaseJob(options: {
   const pods =
     options.pods ??
     (
-      await core.listNamespacedPod({
-        namespace,
-        labelSelector: `batch.kubernetes.io/job-name=${name}`,
-      })
+      await kubeCall('list', 'pods', () =>
+        core.listNamespacedPod({
+          namespace,
+          labelSelector: `batch.kubernetes.io/job-name=${name}`,
+        }),
+      )
     ).items;
   for (const pod of pods) {
     const podName = pod.metadata?.name;
     const index = pod.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
     if (!podName || index < 0) continue;
-    await core
-      .patchNamespacedPod({ namespace, name: podName, body: withoutFinalizer(index) }, jsonPatch)
-      .catch((error: unknown) => {
-        if (apiStatusCode(error) !== 404) throw error;
-      });
+    await kubeCall(
+      'patch',
+      'pods',
+      () =>
+        core.patchNamespacedPod(
+          { namespace, name: podName, body: withoutFinalizer(index) },
+          jsonPatch,
+        ),
+      [404],
+    ).catch((error: unknown) => {
+      if (apiStatusCode(error) !== 404) throw error;
+    });
   }
   try {
     const job = options.job ?? (await readJob(batch, namespace, name));
     const index = job?.metadata?.finalizers?.indexOf(RUN_FINALIZER) ?? -1;
     if (index < 0) return;
-    await batch.patchNamespacedJob({ namespace, name, body: withoutFinalizer(index) }, jsonPatch);
+    await kubeCall(
+      'patch',
+      'jobs.batch',
+      () => batch.patchNamespacedJob({ namespace, name, body: withoutFinalizer(index) }, jsonPatch),
+      [404],
+    );
   } catch (error) {
     if (apiStatusCode(error) === 404) return;
     throw error;
@@ -69,6 +84,8 @@ export async function releaseJob(options: {
  * no `get` besides the informer's `list`.
  */
 export async function readJob(batch: BatchV1Api, namespace: string, name: string) {
-  const jobs = await batch.listNamespacedJob({ namespace, fieldSelector: `metadata.name=${name}` });
+  const jobs = await kubeCall('list', 'jobs.batch', () =>
+    batch.listNamespacedJob({ namespace, fieldSelector: `metadata.name=${name}` }),
+  );
   return jobs.items.find((j) => j.metadata?.name === name);
 }

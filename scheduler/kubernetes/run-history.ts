@@ -1,5 +1,8 @@
 import { ApiException, type CoreV1Api, type V1ConfigMap } from '@kubernetes/client-node';
+import type { Lane } from '../../handlers/registry.js';
+import type { StoredEvent } from '../ports/event-store.js';
 import { LABEL, MANAGED_BY } from './names.js';
+import { kubeCall } from './kube-call.js';
 
 /** What is kept of one run once its Job and Pod are gone. */
 export interface KeptRun {
@@ -9,11 +12,25 @@ export interface KeptRun {
   readonly attempt: number;
   readonly ok: boolean;
   readonly reason?: string;
+  /** The error code of each handler the run left failed (`HANDLER_TIMEOUT`…), by name. */
+  readonly codes?: Readonly<Record<string, string>>;
   readonly finishedAt: string;
   /** The last {@link TAIL_BYTES} of the runner's output (secrets redacted). */
   readonly tail: string;
   /** The output was longer than the tail. */
   readonly truncated: boolean;
+}
+
+/** The error codes of `lane`'s failed handlers as `event` records them, by handler name. */
+export function failureCodes(
+  event: Pick<StoredEvent, 'handlers'>,
+  lane: Lane,
+): Record<string, string> {
+  const codes: Record<string, string> = {};
+  for (const [name, h] of Object.entries(event.handlers)) {
+    if (h.lane === lane && h.status === 'failed' && h.code) codes[name] = h.code;
+  }
+  return codes;
 }
 
 /** The bound of each run's kept output. */
@@ -44,10 +61,13 @@ export async function readRunHistory(
 ): Promise<KeptRun[]> {
   let cm: V1ConfigMap;
   try {
-    cm = await core.readNamespacedConfigMap({
-      namespace,
-      name: historyConfigMapName(eventConfigMap),
-    });
+    const name = historyConfigMapName(eventConfigMap);
+    cm = await kubeCall(
+      'get',
+      'configmaps',
+      () => core.readNamespacedConfigMap({ namespace, name }),
+      [404],
+    );
   } catch (error) {
     if (error instanceof ApiException && error.code === 404) return [];
     throw error;
@@ -92,7 +112,12 @@ export async function keepRun(
   for (let attempt = 1; ; attempt++) {
     let current: V1ConfigMap | undefined;
     try {
-      current = await core.readNamespacedConfigMap({ namespace, name });
+      current = await kubeCall(
+        'get',
+        'configmaps',
+        () => core.readNamespacedConfigMap({ namespace, name }),
+        [404],
+      );
     } catch (error) {
       if (!(error instanceof ApiException && error.code === 404)) throw error;
     }
@@ -114,8 +139,23 @@ export async function keepRun(
       data: dataOf(runs),
     };
     try {
-      if (current) await core.replaceNamespacedConfigMap({ namespace, name, body });
-      else await core.createNamespacedConfigMap({ namespace, body });
+      // A conflict is retried: only the last one counts as a failure.
+      const retried = attempt < 5 ? [409, 404] : [];
+      if (current) {
+        await kubeCall(
+          'update',
+          'configmaps',
+          () => core.replaceNamespacedConfigMap({ namespace, name, body }),
+          retried,
+        );
+      } else {
+        await kubeCall(
+          'create',
+          'configmaps',
+          () => core.createNamespacedConfigMap({ namespace, body }),
+          retried,
+        );
+      }
       return;
     } catch (error) {
       const conflict = error instanceof ApiException && (error.code === 409 || error.code === 404);
@@ -130,9 +170,11 @@ export async function listKeptRuns(
   namespace: string,
   labelSelector: string,
 ): Promise<KeptRun[]> {
-  const { items } = await core.listNamespacedConfigMap({
-    namespace,
-    labelSelector: `${labelSelector},${LABEL.kind}=history`,
-  });
+  const { items } = await kubeCall('list', 'configmaps', () =>
+    core.listNamespacedConfigMap({
+      namespace,
+      labelSelector: `${labelSelector},${LABEL.kind}=history`,
+    }),
+  );
   return items.flatMap(runsOf);
 }

@@ -55,6 +55,7 @@ export function createRunInformers(options: {
     log,
     namespace,
     path: `/apis/batch/v1/namespaces/${ns}/jobs`,
+    resource: 'jobs.batch',
     labelSelector,
     list: () => batch.listNamespacedJob({ namespace, labelSelector }),
     onChange: (job, deleted) => {
@@ -68,6 +69,7 @@ export function createRunInformers(options: {
     log,
     namespace,
     path: `/api/v1/namespaces/${ns}/pods`,
+    resource: 'pods',
     labelSelector,
     list: () => core.listNamespacedPod({ namespace, labelSelector }),
     onChange: (pod, deleted) => {

@@ -41,6 +41,7 @@ export function watchEventConfigMaps(options: WatchEventConfigMapsOptions): () =
     log,
     namespace,
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
+    resource: 'configmaps',
     labelSelector,
     list: () => core.listNamespacedConfigMap({ namespace, labelSelector }),
     onChange: changed,

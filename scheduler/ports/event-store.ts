@@ -23,6 +23,8 @@ export interface HandlerState {
   readonly attempts: number;
   readonly durationMs?: number;
   readonly error?: string;
+  /** The code of its last failure, as its runner reported it (`HANDLER_TIMEOUT`…). */
+  readonly code?: string;
   readonly completedAt?: string;
 }
 
@@ -77,6 +79,12 @@ export interface EventStore {
   getEvent(id: string, repo?: string): Promise<StoredEvent | undefined>;
   /** Oldest first (numeric id order). */
   listEvents(filter?: EventFilter): Promise<StoredEvent[]>;
+  /**
+   * Visits the matching events one at a time, in no particular order, without holding them
+   * all: what reads the whole history (retention, the fast sources' index) uses it, so the
+   * scheduler's memory does not grow with the events it keeps.
+   */
+  scanEvents?(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void>;
   /** Applies `mutate` to the latest version; a concurrent write makes it re-read and retry. */
   updateEvent(repo: string, id: string, mutate: EventMutation): Promise<StoredEvent>;
   deleteEvent(repo: string, id: string): Promise<void>;

@@ -1,5 +1,4 @@
 import type { Octokit } from '@octokit/rest';
-import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { compareEventIds, type GitHubEvent } from '../../handlers/event.js';
 import { newStoredEvent } from '../event-state.js';
@@ -87,7 +86,7 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
       info = await repoInfo(repo, signal);
     } catch (error) {
       if (signal?.aborted) throw error;
-      log.warn({ repo, err: errorMessage(error) }, 'fast sources cannot read the repository');
+      log.warn({ repo, err: error }, 'fast sources cannot read the repository');
       return out;
     }
     for (const watcher of watchers) {
@@ -112,7 +111,7 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
         if (signal?.aborted) throw error;
         // Its state did not move: the next poll asks again, and the Events API is the record.
         log.warn(
-          { repo, watcher: watcher.name, err: errorMessage(error) },
+          { repo, watcher: watcher.name, err: error },
           'a fast source failed; the Events API still delivers everything',
         );
       }
@@ -139,7 +138,7 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
       );
       return true;
     } catch (error) {
-      log.debug({ repo, eventId: target, err: errorMessage(error) }, 'counterpart not stored');
+      log.debug({ repo, eventId: target, err: error }, 'counterpart not stored');
       dedup.forget(repo, target);
       return false;
     }

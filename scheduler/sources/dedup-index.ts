@@ -1,5 +1,6 @@
 import type { GitHubEvent } from '../../handlers/event.js';
 import type { EventStore, StoredEvent } from '../ports/event-store.js';
+import { scanStoredEvents } from '../scan-stored-events.js';
 import { eventIdentity } from './event-identity.js';
 import { isSyntheticId } from './synthetic-id.js';
 
@@ -87,13 +88,18 @@ export function createDedupIndex(store: EventStore): DedupIndex {
     if (existing) return existing;
     let pending = loading.get(key(repo));
     if (!pending) {
-      pending = store.listEvents({ repo }).then((stored: StoredEvent[]) => {
-        const entries = new Map<string, Entry>();
-        for (const s of stored) entries.set(s.id, entryOf(s.event, s.matched?.id));
-        for (const s of stored) {
-          const by = s.supersededBy === undefined ? undefined : entries.get(s.supersededBy);
-          const push = pushFields(s.event);
-          if (by) for (const sha of [push.before, push.head]) if (sha) by.chain.add(sha);
+      // Scanned, not listed: only the identities are kept, not the stored events.
+      const entries = new Map<string, Entry>();
+      const superseded: { by: string; shas: (string | undefined)[] }[] = [];
+      pending = scanStoredEvents(store, { repo }, (s: StoredEvent) => {
+        entries.set(s.id, entryOf(s.event, s.matched?.id));
+        if (s.supersededBy === undefined) return;
+        const push = pushFields(s.event);
+        superseded.push({ by: s.supersededBy, shas: [push.before, push.head] });
+      }).then(() => {
+        for (const { by, shas } of superseded) {
+          const covering = entries.get(by);
+          if (covering) for (const sha of shas) if (sha) covering.chain.add(sha);
         }
         repos.set(key(repo), entries);
         return entries;

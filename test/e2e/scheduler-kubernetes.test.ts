@@ -59,7 +59,11 @@ interface Install {
 }
 
 /** A namespace (PodSecurity restricted) with quickcd installed by helm for a new repository. */
-async function install(values: Record<string, unknown> = {}, existing?: string): Promise<Install> {
+async function install(
+  values: Record<string, unknown> = {},
+  existing?: string,
+  { polls = true } = {},
+): Promise<Install> {
   const namespace =
     existing ??
     `${process.env.QUICKCD_E2E_NAMESPACE_PREFIX ?? 'e2e'}-${process.pid}-${++namespaces}`;
@@ -103,7 +107,7 @@ async function install(values: Record<string, unknown> = {}, existing?: string):
     core: cluster.admin.makeApiClient(CoreV1Api),
     batch: cluster.admin.makeApiClient(BatchV1Api),
   };
-  await waitForLog(i, 'polled');
+  if (polls) await waitForLog(i, 'polled');
   return i;
 }
 
@@ -305,6 +309,23 @@ on('PushEvent', async (p, ctx) => {
     );
   });
 
+  it.skipIf(EXTERNAL)(
+    'wrong GitHub credentials: the scheduler Pod stays up and /readyz says why it is not ready',
+    async () => {
+      const i = await install({ github: { token: 'wrong-token' } }, undefined, { polls: false });
+      const ready = await eventually(async () => {
+        const r = await scrape(i, '/readyz').catch(() => undefined);
+        return r?.status === 503 && r.body.includes(`github:${i.repo}`) ? r : undefined;
+      }, 'not ready, naming the repository');
+      expect(ready.body).toMatch(new RegExp(`^not ready\\n(.+\\n)*github:${i.repo}: .+`));
+      expect(ready.body).not.toContain('wrong-token');
+      // Alive all the same: a restart would not fix credentials.
+      expect(await scrape(i, '/healthz')).toEqual({ status: 200, body: 'ok\n' });
+      const [pod] = await schedulerPods(cluster, i.namespace);
+      expect(pod?.status?.containerStatuses?.[0]?.restartCount ?? 0).toBe(0);
+    },
+  );
+
   it('a handler past its timeout: stopped by the runner, its result reaches the event', async () => {
     const i = await install();
     const e = pushEvent(i, 'refs/heads/hang');
@@ -367,16 +388,30 @@ on('PushEvent', async (p, ctx) => {
     // Gone without a goodbye: force-deleted, its process SIGKILLed; its Lease must expire.
     await kubectl(i, 'delete', 'pod', leader, '--grace-period=0', '--force');
     const goneAt = Date.now();
-    await eventually(
-      async () =>
-        (await schedulerLogs(cluster, i.namespace, standby)).some(
-          (l) => l.msg === 'leading: polling',
+    // The Deployment replaces the deleted Pod at once: the standby and the replacement both
+    // contend for the expired Lease, and whichever tries first after it expires leads.
+    const leaders = async (): Promise<string[]> => {
+      const names = (await schedulerPods(cluster, i.namespace))
+        .map((p) => p.metadata!.name!)
+        .filter((n) => n !== leader);
+      const leading = await Promise.all(
+        names.map(async (n) =>
+          (await schedulerLogs(cluster, i.namespace, n)).some((l) => l.msg === 'leading: polling'),
         ),
-      'the standby leads',
+      );
+      return names.filter((_, k) => leading[k]);
+    };
+    const successors = await eventually(
+      async () => {
+        const found = await leaders();
+        return found.length > 0 ? found : undefined;
+      },
+      'another replica leads',
       60_000,
     );
     // It took over once the dead leader's Lease expired (4 s), not at once: nobody released it.
     expect(Date.now() - goneAt).toBeGreaterThanOrEqual(1000);
+    expect(successors).toHaveLength(1); // one leader, not two
 
     const a = pushEvent(i, 'refs/heads/fail');
     const b = pushEvent(i);

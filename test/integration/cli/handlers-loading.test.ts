@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleHandlers } from '../../../common/bundle-handlers.js';
+import { bundleHandlers } from '../../../handlers/bundle-handlers.js';
 import { makeEvent, pushPayload, tempDir, writeFiles } from '../../support/fixtures.js';
 import { runCli } from '../../support/run-cli.js';
 

@@ -62,9 +62,10 @@ describe('a run always ends', () => {
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(20_000);
     const results = parseRunResult(readFileSync(f.path('result.json'), 'utf8'))?.results;
-    expect(results?.map((x) => [x.name, x.ok, x.error])).toEqual([
-      ['messy', false, 'left a mess'],
-      ['slow', false, 'timed out after 1 s'],
+    // Each failure carries its code: a timeout is HANDLER_TIMEOUT, a plain throw HANDLER_FAILED.
+    expect(results?.map((x) => [x.name, x.ok, x.error, x.code])).toEqual([
+      ['messy', false, 'left a mess', 'HANDLER_FAILED'],
+      ['slow', false, 'timed out after 1 s', 'HANDLER_TIMEOUT'],
     ]);
     for (const pid of pidsOf(f.dir)) {
       await eventually(() => !alive(pid), `process ${pid} killed`, 5000);

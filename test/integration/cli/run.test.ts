@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
@@ -39,12 +39,50 @@ describe('quickcd run', () => {
     expect(r.code, r.stderr).toBe(0);
     // The throwing filter counts as no match, and is reported once per event.
     expect(r.stderr.match(/filter threw: counted as no match/g)).toHaveLength(3); // once per PushEvent
-    expect(r.stderr).toContain('handler=throws-in-filter error="bad filter"');
+    expect(r.stderr).toContain('handler=throws-in-filter err="bad filter"');
     const order = [...r.stdout.matchAll(/^RAN (.*)$/gm)].map((m) => m[1]);
     expect(order).toEqual(['notify 98', 'notify 99', 'notify 100', 'deploy 98', 'deploy 100']);
     expect(r.stdout).toMatch(
       /4 event\(s\), 1 matched no handler; 5 handler run\(s\): 5 succeeded, 0 failed/,
     );
+  });
+
+  it('runs each event’s filters once, however many handlers and lanes it has', async () => {
+    // Each call of a filter appends a line: the count is what the filters cost.
+    const f = writeFiles({
+      'handlers.ts': `
+import { appendFileSync } from 'node:fs';
+import { on } from 'quickcd';
+const counted = (name: string, ok: boolean) => (p: unknown, e: { id: string }) => {
+  appendFileSync(process.env.FILTER_CALLS!, name + ' ' + e.id + '\\n');
+  return ok;
+};
+on('PushEvent', async () => console.log('RAN deploy'), { name: 'deploy', filter: counted('deploy', true) });
+on('PushEvent', async () => console.log('RAN notify'), { name: 'notify', blocking: false, filter: counted('notify', true) });
+on('PushEvent', async () => console.log('RAN never'), { name: 'never', filter: counted('never', false) });
+`,
+      'events.json': events([
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '11' }),
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '12' }),
+      ]),
+    });
+    const calls = f.path('filter-calls.txt');
+    const r = await runCli(
+      ['run', '--events', f.path('events.json'), '--handlers', f.path('handlers.ts')],
+      { env: { FILTER_CALLS: calls } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8').trim().split('\n').sort()).toEqual([
+      'deploy 11',
+      'deploy 12',
+      'never 11',
+      'never 12',
+      'notify 11',
+      'notify 12',
+    ]);
+    expect(r.stdout.match(/^RAN deploy$/gm)).toHaveLength(2);
+    expect(r.stdout.match(/^RAN notify$/gm)).toHaveLength(2);
+    expect(r.stdout).not.toContain('RAN never');
   });
 
   it('loads .mjs and .js handlers files from anywhere too', async () => {
@@ -94,7 +132,10 @@ on('PushEvent', async () => { console.log('OTHER RAN'); }, { name: 'other' });`,
       '--log-level',
       'debug',
     ]);
-    expect(debug.stderr).toContain('handler failure details');
+    // One line, `{ err }`: its code after the message, its stack below at debug level.
+    expect(debug.stderr).toMatch(
+      /INFO handler failed .*err="Command exited with code 7: .*\(COMMAND_FAILED\)"/,
+    );
     expect(debug.stderr).toContain('CommandError: Command exited with code 7');
   });
 

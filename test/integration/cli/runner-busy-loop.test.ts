@@ -50,7 +50,7 @@ function setup() {
   return { f, args };
 }
 
-async function expectStopped(f: ReturnType<typeof writeFiles>, pattern: RegExp) {
+async function expectStopped(f: ReturnType<typeof writeFiles>, pattern: RegExp, code: string) {
   const result = parseRunResult(readFileSync(f.path('result.json'), 'utf8'));
   expect(result?.eventId).toBe('951');
   expect(result?.results.map((r) => [r.name, r.ok])).toEqual([
@@ -58,6 +58,7 @@ async function expectStopped(f: ReturnType<typeof writeFiles>, pattern: RegExp) 
     ['busy', false],
   ]);
   expect(result?.results[1]?.error).toMatch(pattern);
+  expect(result?.results[1]?.code).toBe(code);
   const own = Number(readFileSync(f.path('own.pid'), 'utf8'));
   await eventually(() => !alive(own), "the busy handler's own process is killed", 5000);
 }
@@ -74,7 +75,7 @@ describe('quickcd runner: a handler that blocks the event loop', () => {
     expect(r.code).toBe(1);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(r.stderr).toContain('handler busy did not stop within 5 s of its 1 s timeout');
-    await expectStopped(f, /^killed: handler busy did not stop/);
+    await expectStopped(f, /^killed: handler busy did not stop/, 'HANDLER_TIMEOUT');
   }, 60_000);
 
   it('is killed within the grace after SIGTERM, when run by hand', async () => {
@@ -95,6 +96,10 @@ describe('quickcd runner: a handler that blocks the event loop', () => {
     expect(r.signal, 'the runner had to be killed by the test').toBeNull();
     expect(r.code).toBe(1);
     expect(Date.now() - sentAt).toBeLessThan(9000);
-    await expectStopped(f, /^killed: the runner did not stop within 5 s of SIGTERM/);
+    await expectStopped(
+      f,
+      /^killed: the runner did not stop within 5 s of SIGTERM/,
+      'HANDLER_FAILED',
+    );
   }, 60_000);
 });

@@ -34,6 +34,8 @@ describe('a handler that calls process.exit(0)', () => {
         ok: false,
         durationMs: expect.any(Number),
         error: expect.stringMatching(/exited with status 0 inside handler quitter .*process\.exit/),
+
+        code: 'HANDLER_FAILED',
       },
     ]);
     expect(existsSync(f.path('after'))).toBe(false);

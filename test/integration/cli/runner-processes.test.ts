@@ -51,7 +51,7 @@ describe('processes a handler starts', () => {
         '--reporter',
         'console',
       ],
-      { env: { PIDS_DIR: f.dir }, timeoutMs: 30_000 },
+      { env: { PIDS_DIR: f.dir }, timeoutMs: 45_000 },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(parseRunResult(readFileSync(f.path('result.json'), 'utf8'))?.results[0]?.ok).toBe(true);
@@ -64,5 +64,5 @@ describe('processes a handler starts', () => {
     } finally {
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
-  });
+  }, 60_000); // three handlers' worth of processes: slow when both cores are busy
 });

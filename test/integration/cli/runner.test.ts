@@ -47,8 +47,46 @@ describe('quickcd runner', () => {
         ok: false,
         durationMs: expect.any(Number) as number,
         error: 'c broke',
+        code: 'HANDLER_FAILED',
       },
     ]);
+  });
+
+  it('trusts the author associations of QUICKCD_TRUSTED_ASSOCIATIONS in handlers (isTrustedAuthor, ctx.env)', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on, isTrustedAuthor, TRUSTED_AUTHOR_ASSOCIATIONS } from 'quickcd';
+on('PushEvent', async (p, ctx) => {
+  const asked = ['OWNER', 'MEMBER', 'CONTRIBUTOR', ['OWNER']];
+  console.log('TRUSTED ' + JSON.stringify(asked.map((a) => isTrustedAuthor(a))));
+  console.log('SET ' + JSON.stringify([...TRUSTED_AUTHOR_ASSOCIATIONS]));
+  console.log('ENV ' + JSON.stringify([...ctx.env.trustedAssociations]));
+}, { name: 'trust' });
+`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '779' }),
+      ),
+    });
+    const run = (env: Record<string, string>) =>
+      runCli(['runner', '--event', f.path('event.json'), '--handlers', f.path('handlers.ts')], {
+        env: { QUICKCD_RESULT_FILE: f.path('out.json'), ...env },
+      });
+    const custom = await run({ QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,CONTRIBUTOR' });
+    expect(custom.code, custom.stderr).toBe(0);
+    expect(custom.stdout).toContain('TRUSTED [true,false,true,false]');
+    expect(custom.stdout).toContain('SET ["OWNER","CONTRIBUTOR"]');
+    expect(custom.stdout).toContain('ENV ["OWNER","CONTRIBUTOR"]');
+
+    const byDefault = await run({});
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.stdout).toContain('TRUSTED [true,true,false,false]');
+    expect(byDefault.stdout).toContain('ENV ["OWNER","MEMBER","COLLABORATOR"]');
+
+    const bad = await run({ QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,ADMIN' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'QUICKCD_TRUSTED_ASSOCIATIONS: expected author_association values',
+    );
+    expect(bad.stderr).toContain('got "ADMIN"');
   });
 
   it('reads the result path from QUICKCD_RESULT_FILE and exits 0 when all succeed', async () => {
@@ -74,6 +112,51 @@ describe('quickcd runner', () => {
     expect(
       parseRunResult(readFileSync(f.path('out.json'), 'utf8'))?.results.map((x) => [x.name, x.ok]),
     ).toEqual([['b', true]]);
+  });
+
+  it('--matched: runs the handlers matched when the event was stored, without their filters', async () => {
+    const f = writeFiles({
+      'handlers.ts': `
+import { appendFileSync } from 'node:fs';
+import { on } from 'quickcd';
+const counted = (p: unknown, e: { id: string }) => {
+  appendFileSync(process.env.FILTER_CALLS!, e.id + '\\n');
+  return false;
+};
+on('PushEvent', async () => console.log('RAN deploy'), { name: 'deploy', filter: counted });
+on('PushEvent', async () => console.log('RAN other'), { name: 'other', filter: counted });
+`,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '779' }),
+      ),
+    });
+    const calls = f.path('filter-calls.txt');
+    writeFileSync(calls, '');
+    const r = await runCli(
+      [
+        'runner',
+        '--event',
+        f.path('event.json'),
+        '--handlers',
+        f.path('handlers.ts'),
+        '--lane',
+        'blocking',
+        '--matched',
+        'deploy',
+        '--result',
+        f.path('result.json'),
+        '--reporter',
+        'console',
+      ],
+      { env: { FILTER_CALLS: calls } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(calls, 'utf8')).toBe('');
+    expect(r.stdout).toContain('RAN deploy');
+    expect(r.stdout).not.toContain('RAN other');
+    expect(
+      parseRunResult(readFileSync(f.path('result.json'), 'utf8'))?.results.map((x) => x.name),
+    ).toEqual(['deploy']);
   });
 
   it('stops cleanly on SIGTERM: kills the command, records the handler as failed', async () => {

@@ -75,6 +75,7 @@ const cases: Case[] = [
       expect(find(objects, 'ConfigMap').data).toEqual({ 'handlers.ts': HANDLERS.trimEnd() });
       const config = loadConfig(env);
       expect(config.runnerImage).toBe('ghcr.io/quickcd/runner:base');
+      expect(config.trustedAssociations).toEqual(['OWNER', 'MEMBER', 'COLLABORATOR']);
     },
   },
   {
@@ -232,9 +233,12 @@ const cases: Case[] = [
       logFormat: 'json',
       retry: { baseSeconds: 10, maxSeconds: 600 },
       retention: { days: 7, count: 50 },
+      trustedAssociations: ['OWNER', 'CONTRIBUTOR'],
     },
     check(objects) {
       const config = loadConfig(schedulerEnv(objects));
+      expect(schedulerEnv(objects).QUICKCD_TRUSTED_ASSOCIATIONS).toBe('OWNER,CONTRIBUTOR');
+      expect(config.trustedAssociations).toEqual(['OWNER', 'CONTRIBUTOR']);
       expect(config.repos.map((r) => r.fullName)).toEqual(['acme/webapp', 'acme/api']);
       expect(config).toMatchObject({
         githubUrl: 'https://github.example.com/api/v3',

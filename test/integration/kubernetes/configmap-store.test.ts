@@ -141,6 +141,11 @@ describeCluster('ConfigMap event store on the real API server', { timeout: 30_00
     expect(decodeURIComponent(list.at(-1)?.path.split('?')[1] ?? '').replace(/\+/g, ' ')).toContain(
       'quickcd.dev/kind=event,quickcd.dev/status in (pending)',
     );
+    const scanned: string[] = [];
+    await own.scanEvents!({ repo: 'acme/list', status: ['handled', 'failed'] }, (e) =>
+      scanned.push(e.id),
+    );
+    expect(scanned.sort()).toEqual(['100', '9']);
   });
 
   it('deletes an event (idempotently)', async () => {

@@ -292,6 +292,8 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
         ok: false,
         durationMs: expect.any(Number),
         error: 'deploy broke',
+        // The code travels in the termination message too.
+        code: 'HANDLER_FAILED',
       },
     ]);
   });
@@ -346,6 +348,7 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
         ok: false,
         durationMs: expect.any(Number),
         error: expect.stringContaining('runner stopped (SIGTERM)'),
+        code: 'HANDLER_FAILED',
       },
     ]);
     // Kubernetes: the deadline is a condition of the Job, and its active Pod is deleted.

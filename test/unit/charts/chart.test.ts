@@ -35,6 +35,7 @@ interface Values {
   };
   retry: { baseSeconds: number; maxSeconds: number };
   retention: { days: number; count: number };
+  trustedAssociations: string[];
   podSecurityContext: Record<string, unknown>;
   securityContext: Record<string, unknown>;
 }
@@ -90,6 +91,7 @@ describe('values.yaml', () => {
       'retention.days',
       'retention.count',
       'replicas',
+      'trustedAssociations',
       'resources',
       'logLevel',
       'podSecurityContext',
@@ -120,6 +122,7 @@ describe('values.yaml', () => {
     });
     expect(values.replicas).toBe(1);
     expect(values.runner.image.flavour).toBe('base');
+    expect(values.trustedAssociations).toEqual(defaults.trustedAssociations);
   });
 
   it('are accepted by the configuration schema, the way the deployment passes them', () => {
@@ -139,6 +142,7 @@ describe('values.yaml', () => {
       QUICKCD_RETRY_MAX_SECONDS: String(values.retry.maxSeconds),
       QUICKCD_RETENTION_DAYS: String(values.retention.days),
       QUICKCD_RETENTION_COUNT: String(values.retention.count),
+      QUICKCD_TRUSTED_ASSOCIATIONS: values.trustedAssociations.join(','),
     });
     expect(config.repos.map((r) => r.fullName)).toEqual(['acme/webapp']);
   });

@@ -129,3 +129,28 @@ describe('loadConfig: clear messages (issue 11)', () => {
     );
   });
 });
+
+describe('loadConfig: QUICKCD_TRUSTED_ASSOCIATIONS (issue 13)', () => {
+  const valid =
+    'OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, MANNEQUIN, NONE';
+
+  it('defaults to the associations with write access', () => {
+    expect(loadConfig({}).trustedAssociations).toEqual(['OWNER', 'MEMBER', 'COLLABORATOR']);
+  });
+
+  it('reads a comma-separated list, trimmed and without repeats', () => {
+    expect(
+      loadConfig({ QUICKCD_TRUSTED_ASSOCIATIONS: ' OWNER ,OWNER,CONTRIBUTOR' }).trustedAssociations,
+    ).toEqual(['OWNER', 'CONTRIBUTOR']);
+  });
+
+  it('names the variable, the bad value and the valid values', () => {
+    expect(fail({ QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,owner' })).toBe(
+      `Invalid configuration:\n  QUICKCD_TRUSTED_ASSOCIATIONS: expected author_association values from ${valid}, got "owner"`,
+    );
+    expect(fail({ QUICKCD_TRUSTED_ASSOCIATIONS: 'ADMIN' })).toContain('got "ADMIN"');
+    expect(fail({ QUICKCD_TRUSTED_ASSOCIATIONS: ' , ' })).toBe(
+      `Invalid configuration:\n  QUICKCD_TRUSTED_ASSOCIATIONS: expected at least one of ${valid}, got " , "`,
+    );
+  });
+});

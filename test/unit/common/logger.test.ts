@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { QuickcdError } from '../../../common/errors.js';
 import { createLogger } from '../../../common/logger.js';
+import { CommandError } from '../../../handlers/command-error.js';
 
 function capture(options: Parameters<typeof createLogger>[0] = {}) {
   const destination = new PassThrough();
@@ -34,5 +36,41 @@ describe('createLogger', () => {
     const { log, text } = capture({ format: 'json' });
     log.info({ eventId: '42' }, 'launched');
     expect(JSON.parse(text())).toMatchObject({ level: 30, msg: 'launched', eventId: '42' });
+  });
+
+  it('logs errors one way, `{ err }`, keeping a QuickcdError’s code and nothing else of it', () => {
+    const json = capture({ format: 'json' });
+    const error = new CommandError({
+      command: 'deploy',
+      exitCode: 2,
+      signal: null,
+      stdout: 'pages of output',
+      stderr: '',
+      timedOut: false,
+    });
+    json.log.error({ err: error }, 'failed');
+    const record = JSON.parse(json.text()) as { err: Record<string, unknown> };
+    expect(record.err).toMatchObject({ type: 'CommandError', code: 'COMMAND_FAILED' });
+    expect(record.err.message).toBe(error.message);
+    expect(Object.keys(record.err).sort()).toEqual(['code', 'message', 'stack', 'type']);
+    expect(json.text()).not.toContain('pages of output');
+
+    const text = capture();
+    text.log.warn({ err: new QuickcdError('HANDLER_TIMEOUT', 'timed out after 1 s') }, 'failed');
+    expect(text.text()).toContain('err="timed out after 1 s (HANDLER_TIMEOUT)"');
+  });
+
+  it('keeps the cause of an error, and a string error as it is', () => {
+    const { log, text } = capture({ format: 'json' });
+    log.warn(
+      { err: new QuickcdError('STORE_FAILED', 'cannot read', { cause: new Error('EIO') }) },
+      'x',
+    );
+    expect(JSON.parse(text())).toMatchObject({
+      err: { code: 'STORE_FAILED', cause: { type: 'Error', message: 'EIO' } },
+    });
+    const plain = capture({ format: 'json' });
+    plain.log.warn({ err: 'bad filter' }, 'x');
+    expect(JSON.parse(plain.text())).toMatchObject({ err: 'bad filter' });
   });
 });

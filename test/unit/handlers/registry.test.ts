@@ -85,4 +85,22 @@ describe('registry', () => {
       'c',
     ]);
   });
+
+  it('with `matched` (the names stored with the event) runs no filter again', () => {
+    const r = createRegistry();
+    let calls = 0;
+    const filter = () => (calls++, true);
+    addHandler(r, 'PushEvent', async () => {}, { name: 'a', filter });
+    addHandler(r, 'PushEvent', async () => {}, { name: 'b', filter, blocking: false });
+    addHandler(r, 'PushEvent', async () => {}, { name: 'c', filter });
+    const event = push('refs/heads/main');
+    expect(matchHandlers(r, event).handlers.map((h) => h.name)).toEqual(['a', 'b', 'c']);
+    expect(calls).toBe(3);
+    const again = matchHandlers(r, event, { matched: ['a', 'b'], completed: ['b'] });
+    expect(again.handlers.map((h) => h.name)).toEqual(['a']);
+    expect(matchHandlers(r, event, { matched: ['a', 'b'], lane: 'nonblocking' }).handlers).toEqual([
+      r.handlers[1],
+    ]);
+    expect(calls).toBe(3);
+  });
 });

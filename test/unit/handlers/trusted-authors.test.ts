@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as sdk from '../../../handlers/index.js';
 import { parseEvent } from '../../../handlers/event.js';
-import { isTrustedAuthor, TRUSTED_AUTHOR_ASSOCIATIONS } from '../../../handlers/trusted-authors.js';
+import {
+  DEFAULT_TRUSTED_ASSOCIATIONS,
+  isTrustedAuthor,
+  TRUSTED_AUTHOR_ASSOCIATIONS,
+  useTrustedAssociations,
+} from '../../../handlers/trusted-authors.js';
 import { parseBuiltinCommand } from '../../../scheduler/builtin-command.js';
 import { makeEvent } from '../../support/fixtures.js';
 
@@ -16,7 +21,7 @@ const command = (association: unknown) =>
     ),
   );
 
-describe('trusted authors: one constant, exact strings only', () => {
+describe('trusted authors: by default write access, exact strings only', () => {
   it('trusts exactly OWNER, MEMBER and COLLABORATOR', () => {
     expect([...TRUSTED_AUTHOR_ASSOCIATIONS]).toEqual(['OWNER', 'MEMBER', 'COLLABORATOR']);
     for (const a of ['OWNER', 'MEMBER', 'COLLABORATOR']) expect(isTrustedAuthor(a)).toBe(true);
@@ -34,5 +39,34 @@ describe('trusted authors: one constant, exact strings only', () => {
   it('is exported from the SDK for handlers', () => {
     expect(sdk.TRUSTED_AUTHOR_ASSOCIATIONS).toBe(TRUSTED_AUTHOR_ASSOCIATIONS);
     expect(sdk.isTrustedAuthor).toBe(isTrustedAuthor);
+  });
+});
+
+describe('trusted authors: the configured set (QUICKCD_TRUSTED_ASSOCIATIONS)', () => {
+  afterEach(() => useTrustedAssociations(DEFAULT_TRUSTED_ASSOCIATIONS));
+
+  it('checks against a given set, exactly', () => {
+    const narrow = new Set(['OWNER']);
+    expect(isTrustedAuthor('OWNER', narrow)).toBe(true);
+    expect(isTrustedAuthor('MEMBER', narrow)).toBe(false);
+    expect(isTrustedAuthor(['OWNER'], narrow)).toBe(false);
+  });
+
+  it('is the set the runner puts in force, for the SDK and the built-in commands alike', () => {
+    useTrustedAssociations(['OWNER', 'CONTRIBUTOR']);
+    expect([...sdk.TRUSTED_AUTHOR_ASSOCIATIONS]).toEqual(['OWNER', 'CONTRIBUTOR']);
+    expect(sdk.isTrustedAuthor('CONTRIBUTOR')).toBe(true);
+    expect(sdk.isTrustedAuthor('MEMBER')).toBe(false);
+    const custom = parseBuiltinCommand(
+      parseEvent(
+        makeEvent('IssueCommentEvent', {
+          action: 'created',
+          issue: { number: 1 },
+          comment: { body: '/quickcd skip 1', author_association: 'CONTRIBUTOR' },
+        }),
+      ),
+      new Set(['CONTRIBUTOR']),
+    );
+    expect(custom?.trusted).toBe(true);
   });
 });

@@ -86,9 +86,14 @@ describe('a corrupt stored event', () => {
     expect(logs).toContainEqual(
       expect.objectContaining({
         level: 50,
-        code: 'STORE_CORRUPT',
+        err: expect.objectContaining({
+          code: 'STORE_CORRUPT',
+          message: expect.stringMatching(
+            /other~site~3\.json is corrupt: .*lanes: .*expected object/,
+          ),
+        }),
         file: bad,
-        msg: expect.stringMatching(/other~site~3\.json is corrupt: .*lanes: .*expected object/),
+        msg: expect.stringContaining('quarantined a corrupt stored event'),
       }),
     );
     await expect(logged.getEvent('3', 'other/site')).resolves.toBeUndefined();

@@ -32,6 +32,7 @@ function setup(
     store?: EventStore;
     retryBaseSeconds?: number;
     checkAccess?: SchedulerOptions['checkAccess'];
+    trustedAssociations?: string[];
   } = {},
 ) {
   const answers: Answer[] = [];
@@ -75,6 +76,7 @@ function setup(
     clusterId: 'prod/eu',
     respond: async (repo, target, body) => void answers.push({ repo, target, body }),
     ...(options.checkAccess ? { checkAccess: options.checkAccess } : {}),
+    ...(options.trustedAssociations ? { trustedAssociations: options.trustedAssociations } : {}),
   });
   const done = scheduler.run(stop.signal);
   /** Moves the clock, then waits until the loop has done what that makes due. */
@@ -334,6 +336,41 @@ describe('scheduler dispatch', () => {
     });
     expect(answers[1]!.body).toContain('cannot retry: no stored event 99 in acme/webapp');
   });
+
+  it('obeys only the configured trusted associations (QUICKCD_TRUSTED_ASSOCIATIONS)', async () => {
+    const {
+      tick,
+      fake,
+      push: feed,
+      store,
+      answers,
+    } = setup({
+      retryBaseSeconds: 3600,
+      trustedAssociations: ['OWNER', 'CONTRIBUTOR'],
+    });
+    const command = (id: string, body: string, association: unknown) =>
+      makeEvent(
+        'IssueCommentEvent',
+        issueCommentPayload(body, { association: association as string, login: 'ops', issue: 12 }),
+        { id },
+      );
+    feed(push('1'), push('2'));
+    await tick(MINUTE);
+    fake.finish(await eventually(() => fake.runs[0]), 'fail');
+    await eventually(async () => (await store.getEvent('1'))?.status === 'failed');
+
+    // MEMBER is trusted by default, not here; an array holding a trusted value never is.
+    feed(command('3', '/quickcd skip 1', 'MEMBER'), command('4', '/quickcd skip 1', ['OWNER']));
+    await tick(MINUTE);
+    expect((await store.getEvent('1'))?.status).toBe('failed');
+    expect(answers).toHaveLength(0);
+
+    feed(command('5', '/quickcd skip 1', 'CONTRIBUTOR'));
+    await tick(MINUTE);
+    await eventually(() => answers.length === 1);
+    expect((await store.getEvent('1'))?.status).toBe('skipped');
+    expect(answers[0]!.body).toContain('event 1 (PushEvent) is skipped');
+  });
 });
 
 describe('scheduler: GitHub access', () => {
@@ -424,7 +461,7 @@ describe('scheduler: what it refuses, and says so (issue 11)', () => {
         level: 40,
         handler: 'picky',
         eventId: '5',
-        error: 'no ref today',
+        err: 'no ref today',
         msg: expect.stringContaining('picky'),
       }),
     );

@@ -53,4 +53,42 @@ describe('applyOutcome', () => {
       error: 'no longer matches: not run',
     });
   });
+
+  it('keeps each failed handler’s error code, and drops it once the handler succeeds', () => {
+    const failed = applyOutcome(
+      running(),
+      'blocking',
+      {
+        ok: false,
+        results: [
+          {
+            name: 'deploy',
+            lane: 'blocking',
+            ok: false,
+            durationMs: 1000,
+            error: 'timed out after 1 s',
+            code: 'HANDLER_TIMEOUT',
+          },
+          { name: 'audit', lane: 'blocking', ok: true, durationMs: 1 },
+        ],
+      },
+      now,
+      backoff,
+    );
+    expect(failed.handlers.deploy).toMatchObject({
+      status: 'failed',
+      error: 'timed out after 1 s',
+      code: 'HANDLER_TIMEOUT',
+    });
+    expect(failed.handlers.audit?.code).toBeUndefined();
+    const again = applyOutcome(
+      markLaunched(failed, 'blocking', 2, now),
+      'blocking',
+      { ok: true, results: [{ name: 'deploy', lane: 'blocking', ok: true, durationMs: 1 }] },
+      now,
+      backoff,
+    );
+    expect(again.handlers.deploy).toMatchObject({ status: 'complete' });
+    expect(again.handlers.deploy?.code).toBeUndefined();
+  });
 });

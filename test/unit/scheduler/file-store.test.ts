@@ -35,6 +35,22 @@ describe('file store: the cost of a dispatch pass', () => {
     expect(existsSync(fileOf(dir, '2'))).toBe(true);
   });
 
+  it('a scan of one repository visits its events and reads no file of another', async () => {
+    const dir = tempDir();
+    const store = createFileStore({ stateDir: dir, log: silent });
+    await store.putEvent(event('1', 'handled'));
+    await store.putEvent(event('2'));
+    const other = join(dir, 'events', 'acme~other~3.json');
+    writeFileSync(other, '{ not json'); // read, it would be set aside as corrupt
+    const seen: string[] = [];
+    await store.scanEvents!({ repo: 'acme/webapp' }, (e) => void seen.push(`${e.id}:${e.status}`));
+    expect(seen.sort()).toEqual(['1:handled', '2:pending']);
+    expect(existsSync(other)).toBe(true);
+    const handled: string[] = [];
+    await store.scanEvents!({ status: ['handled'] }, (e) => void handled.push(e.id));
+    expect(handled).toEqual(['1']);
+  });
+
   it('an event made open again (quickcd retry, another process) is listed', async () => {
     const dir = tempDir();
     const scheduler = createFileStore({ stateDir: dir });

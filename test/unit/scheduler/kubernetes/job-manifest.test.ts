@@ -23,7 +23,12 @@ function storedEvent(repo: string, id: string): StoredEvent {
     event: parseEvent(makeEvent('PushEvent', pushPayload('refs/heads/main'), { id, repo })),
     status: 'pending',
     lanes: {},
-    handlers: {},
+    handlers: {
+      a: { lane: 'blocking', status: 'complete', attempts: 1 },
+      b: { lane: 'blocking', status: 'complete', attempts: 1 },
+      deploy: { lane: 'blocking', status: 'failed', attempts: 2 },
+      notify: { lane: 'nonblocking', status: 'pending', attempts: 0 },
+    },
     storedAt: '2026-11-20T09:00:01Z',
     late: false,
   };
@@ -122,6 +127,7 @@ describe('jobManifest', () => {
   });
 
   it('runs the runner on the mounted event and handlers, writing its result to the termination log', () => {
+    // --matched: the lane's handlers as stored, so the runner does not run the filters again.
     const { job } = build({ completed: ['a', 'b'] });
     const c = container(job);
     expect(podSpec(job)?.containers).toHaveLength(1);
@@ -138,6 +144,8 @@ describe('jobManifest', () => {
       'blocking',
       '--completed',
       'a,b',
+      '--matched',
+      'a,b,deploy',
       '--result',
       '/dev/termination-log',
     ]);
@@ -217,6 +225,20 @@ describe('jobManifest', () => {
       { secretRef: { name: 'registry' } },
     ]);
     for (const v of volumes) expect(v.name).toMatch(DNS1123_LABEL);
+  });
+
+  it('gives the runner the trusted associations the scheduler was configured with', () => {
+    const envOf = (job: V1Job) =>
+      Object.fromEntries((container(job)?.env ?? []).map((e) => [e.name, e.value]));
+    const custom = build({ env: { QUICKCD_TRUSTED_ASSOCIATIONS: 'OWNER,CONTRIBUTOR' } }).job;
+    expect(envOf(custom).QUICKCD_TRUSTED_ASSOCIATIONS).toBe('OWNER,CONTRIBUTOR');
+    // What the runner reads back from its environment is the very set.
+    expect(loadConfig(envOf(custom)).trustedAssociations).toEqual(['OWNER', 'CONTRIBUTOR']);
+    expect(loadConfig(envOf(build().job)).trustedAssociations).toEqual([
+      'OWNER',
+      'MEMBER',
+      'COLLABORATOR',
+    ]);
   });
 
   it('runs restricted, without a service account token', () => {

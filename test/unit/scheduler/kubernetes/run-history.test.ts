@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import {
   TAIL_BYTES,
+  failureCodes,
   historyConfigMapName,
   lastBytes,
 } from '../../../../scheduler/kubernetes/run-history.js';
@@ -20,4 +21,14 @@ it('keeps the last 64 KiB of an output, never starting mid-character', () => {
 it('names the history ConfigMap after its event, within the name limit', () => {
   expect(historyConfigMapName('quickcd-acme-webapp-42')).toBe('quickcd-acme-webapp-42-history');
   expect(historyConfigMapName('x'.repeat(253))).toHaveLength(253);
+});
+
+it('keeps the error code of each handler a run left failed', () => {
+  const handlers = {
+    deploy: { lane: 'blocking', status: 'failed', attempts: 1, code: 'HANDLER_TIMEOUT' },
+    audit: { lane: 'blocking', status: 'complete', attempts: 1 },
+    notify: { lane: 'nonblocking', status: 'failed', attempts: 1, code: 'COMMAND_FAILED' },
+  } as const;
+  expect(failureCodes({ handlers }, 'blocking')).toEqual({ deploy: 'HANDLER_TIMEOUT' });
+  expect(failureCodes({ handlers }, 'nonblocking')).toEqual({ notify: 'COMMAND_FAILED' });
 });

@@ -5,23 +5,18 @@ import { tmpdir } from 'node:os';
 import { extname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
-import { QuickcdError, errorMessage } from './errors.js';
+import { QuickcdError, errorMessage } from '../common/errors.js';
 import {
   bundleEntry,
   bundleExternals,
   bundleHandlers,
   type HandlersBundle,
 } from './bundle-handlers.js';
-import * as sdk from '../handlers/index.js';
-import {
-  SDK_GLOBAL,
-  SDK_MODULES,
-  SDK_MODULES_GLOBAL,
-  sdkShimSource,
-} from '../handlers/sdk-global.js';
-import { formatLocation, userFrames } from '../handlers/caller-location.js';
-import { createRegistry, type Registry } from '../handlers/registry.js';
-import { setCurrentRegistry } from '../handlers/on.js';
+import * as sdk from './index.js';
+import { SDK_GLOBAL, SDK_MODULES, SDK_MODULES_GLOBAL, sdkShimSource } from './sdk-global.js';
+import { formatLocation, userFrames } from './caller-location.js';
+import { createRegistry, type Registry } from './registry.js';
+import { setCurrentRegistry } from './on.js';
 
 let hooksRegistered = false;
 let loads = 0;

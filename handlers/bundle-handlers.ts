@@ -3,8 +3,8 @@ import { isBuiltin } from 'node:module';
 import { basename, dirname, extname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
-import { QuickcdError, errorMessage } from './errors.js';
-import { SDK_MODULES, sdkShimSource } from '../handlers/sdk-global.js';
+import { QuickcdError, errorMessage } from '../common/errors.js';
+import { SDK_MODULES, sdkShimSource } from './sdk-global.js';
 
 /** First line of every bundle: how the runner tells a bundle from a source file. */
 export const BUNDLE_BANNER = '// quickcd handlers bundle of ';
@@ -173,9 +173,7 @@ function resolveBareImports(entry: string): Plugin {
       // `quickcd` and `quickcd/kdep`: the SDK the runner provides (handlers/sdk-global.ts).
       build.onLoad({ filter: /.*/, namespace: SDK_NAMESPACE }, async (args) => {
         const module =
-          args.path === 'quickcd'
-            ? await import('../handlers/index.js')
-            : await SDK_MODULES[args.path]!();
+          args.path === 'quickcd' ? await import('./index.js') : await SDK_MODULES[args.path]!();
         return { contents: sdkShimSource(args.path, Object.keys(module)), loader: 'js' };
       });
     },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { QuickcdError, errorMessage } from './errors.js';
-import { compareEventIds, parseEvent, type GitHubEvent } from '../handlers/event.js';
-import { payloadProblems } from '../handlers/payload-problems.js';
+import { QuickcdError, errorMessage } from '../common/errors.js';
+import { compareEventIds, parseEvent, type GitHubEvent } from './event.js';
+import { payloadProblems } from './payload-problems.js';
 
 export interface EventsFile {
   /** Valid events, oldest first (numeric id order). */
