@@ -5,6 +5,7 @@ import type { Logger } from '../../common/logger.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
 import { LABEL, MANAGED_BY, handlersConfigMapName, labelValue } from './names.js';
 import { kubeCall } from './kube-call.js';
+import { retryTransient, type TransientRetry } from './retry-transient.js';
 
 export interface PublishHandlersOptions {
   readonly core: CoreV1Api;
@@ -16,6 +17,8 @@ export interface PublishHandlersOptions {
   /** Its bundle, as the scheduler loaded it: what the Jobs run. */
   readonly bundle?: HandlersBundle;
   readonly log: Logger;
+  /** Retrying a throttled or failing API server (tests shorten it). */
+  readonly retry?: TransientRetry;
 }
 
 /** Where the handler Jobs find the handlers bundle: ConfigMap name and key (file name). */
@@ -67,11 +70,17 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
       immutable: true,
       data: { [key]: content },
     };
-    await kubeCall(
-      'create',
-      'configmaps',
-      () => core.createNamespacedConfigMap({ namespace, body }),
-      [409],
+    await retryTransient(
+      `publishing the handlers as ConfigMap ${namespace}/${name}`,
+      () =>
+        kubeCall(
+          'create',
+          'configmaps',
+          () => core.createNamespacedConfigMap({ namespace, body }),
+          [409],
+        ),
+      log,
+      options.retry,
     );
     log.info({ configMap: name, file: bundle.entry, bytes: size }, 'published the handlers bundle');
   } catch (error) {
@@ -83,9 +92,18 @@ export async function publishHandlers(options: PublishHandlersOptions): Promise<
       );
     }
     // Same name, same content (the name is its hash) — but the key is the file name.
-    const existing = await kubeCall('get', 'configmaps', () =>
-      core.readNamespacedConfigMap({ namespace, name }),
-    );
+    const existing = await retryTransient(
+      `reading the handlers ConfigMap ${namespace}/${name}`,
+      () => kubeCall('get', 'configmaps', () => core.readNamespacedConfigMap({ namespace, name })),
+      log,
+      options.retry,
+    ).catch((cause: unknown) => {
+      throw new QuickcdError(
+        'EXECUTOR_FAILED',
+        `Cannot read the published handlers ConfigMap ${namespace}/${name}: ${errorMessage(cause)}`,
+        { file, cause },
+      );
+    });
     if (existing.data?.[key] === undefined) {
       throw new QuickcdError(
         'EXECUTOR_FAILED',

@@ -241,21 +241,57 @@ describeCluster('quickcd_kubernetes_api_errors_total', { timeout: 60_000 }, () =
 
     const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
     const creates = await errors('create', 'configmaps');
-    const publish = fault({
+    const f = writeFiles({
+      'other.ts': `import { on } from 'quickcd';\non('WatchEvent', () => {});\n`,
+      'third.ts': `import { on } from 'quickcd';\non('ForkEvent', () => {});\n`,
+    });
+    const publish = (file: string) =>
+      publishHandlers({
+        core,
+        namespace,
+        file: f.path(file),
+        scheduler: 'x',
+        log,
+        retry: { firstDelayMs: 10 },
+      });
+    // A throttled or failing API server at start-up is waited out, each failure counted.
+    const throttled = fault({
       kind: 'status',
-      status: 500,
+      status: 429,
       method: 'POST',
       path: `/api/v1/namespaces/${namespace}/configmaps`,
       times: 1,
     });
-    const f = writeFiles({
-      'other.ts': `import { on } from 'quickcd';\non('WatchEvent', () => {});\n`,
+    const failing = fault({
+      kind: 'status',
+      status: 503,
+      method: 'POST',
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      times: 1,
     });
-    await expect(
-      publishHandlers({ core, namespace, file: f.path('other.ts'), scheduler: 'x', log }),
-    ).rejects.toMatchObject({ code: 'EXECUTOR_FAILED' });
-    publish.remove();
-    expect(await errors('create', 'configmaps')).toBe(creates + 1);
+    const published = await publish('other.ts');
+    throttled.remove();
+    failing.remove();
+    expect(await errors('create', 'configmaps')).toBe(creates + 2);
+    expect(
+      (await core.readNamespacedConfigMap({ namespace, name: published.name })).data?.[
+        published.file
+      ],
+    ).toContain('WatchEvent');
+    // A refusal is not: it fails at once, naming the ConfigMap.
+    const refused = fault({
+      kind: 'status',
+      status: 403,
+      method: 'POST',
+      path: `/api/v1/namespaces/${namespace}/configmaps`,
+      times: 1,
+    });
+    await expect(publish('third.ts')).rejects.toMatchObject({
+      code: 'EXECUTOR_FAILED',
+      message: expect.stringMatching(/^Cannot publish the handlers file as ConfigMap/),
+    });
+    refused.remove();
+    expect(await errors('create', 'configmaps')).toBe(creates + 3);
 
     const spec = await storeEvent();
     const owner = eventConfigMapName(repo, spec.event.id);
