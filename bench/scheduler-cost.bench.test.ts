@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../common/github/create-github-client.js';
 import { loadConfig } from '../common/config.js';
 import { addHandler, createRegistry, matchHandlers } from '../handlers/registry.js';
-import { systemClock } from '../scheduler/clock.js';
+import { systemClock } from '../common/clock.js';
 import { createScheduler } from '../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../scheduler/github-poller.js';
 import { createConfigMapStore } from '../scheduler/kubernetes/configmap-store.js';

@@ -9,7 +9,7 @@ import type { KubeTarget } from '../scheduler/kubernetes/create-kube-config.js';
 import type { PublishedHandlers } from '../scheduler/kubernetes/publish-handlers.js';
 import { createLocalExecutor } from '../scheduler/local-executor.js';
 import type { KubeEventRecorder } from '../scheduler/kubernetes/record-kube-event.js';
-import type { Clock } from '../scheduler/clock.js';
+import type { Clock } from '../common/clock.js';
 import type { HistoryKeeper } from '../scheduler/kubernetes/create-history-keeper.js';
 import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';

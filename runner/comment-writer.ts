@@ -9,12 +9,8 @@ import {
   type PostedComment,
   type RepoRef,
 } from './github-comments.js';
-import {
-  isRetryableWriteError,
-  retryDelayMs,
-  type Clock,
-  type WriteRetry,
-} from './github-write-retry.js';
+import { isRetryableWriteError, retryDelayMs, type WriteRetry } from './github-write-retry.js';
+import type { Clock } from '../common/clock.js';
 import type { CommentTarget } from './reporter.js';
 
 /** Runs writes one at a time (a p-queue with concurrency 1). */
@@ -90,7 +86,7 @@ export function createCommentWriter(options: CommentWriterOptions): CommentWrite
   async function pump(): Promise<void> {
     while (dirty() && !state.gaveUp) {
       if (state.lastWriteAt !== undefined) {
-        const wait = state.lastWriteAt + options.minEditIntervalMs - clock.now();
+        const wait = state.lastWriteAt + options.minEditIntervalMs - clock.now().getTime();
         if (wait > 0) await clock.sleep(wait);
       }
       const version = state.version;
@@ -100,7 +96,7 @@ export function createCommentWriter(options: CommentWriterOptions): CommentWrite
       } catch (error) {
         failure = { error };
       }
-      state.lastWriteAt = clock.now();
+      state.lastWriteAt = clock.now().getTime();
       if (!failure) {
         state.writtenVersion = version;
         state.attempts = 0;

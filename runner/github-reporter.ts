@@ -10,11 +10,10 @@ import { readCommitStatus, writeCommitStatus } from './github-statuses.js';
 import {
   defaultWriteRetry,
   isRetryableWriteError,
-  realClock,
   retryDelayMs,
-  type Clock,
   type WriteRetry,
 } from './github-write-retry.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { Reporter } from './reporter.js';
 
 export interface GitHubReporterOptions {
@@ -40,7 +39,7 @@ export interface GitHubReporterOptions {
  */
 export function createGitHubReporter(options: GitHubReporterOptions): Reporter {
   const { github, repo, redact, log } = options;
-  const clock = options.clock ?? realClock;
+  const clock = options.clock ?? systemClock;
   const retry: WriteRetry = { ...defaultWriteRetry, ...options.retry };
   const queue = new PQueue({ concurrency: 1 });
   const writers = new Set<CommentWriter>();

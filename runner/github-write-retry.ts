@@ -8,17 +8,6 @@ export interface WriteRetry {
 
 export const defaultWriteRetry: WriteRetry = { attempts: 4, delayMs: 2000 };
 
-/** Timekeeping of the reporter, injected so tests need not wait for real. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
 interface HttpFailure {
   readonly status?: unknown;
   readonly response?: { readonly headers?: Readonly<Record<string, unknown>> };

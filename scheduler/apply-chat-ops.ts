@@ -2,7 +2,7 @@ import type { Logger } from '../common/logger.js';
 import type { GitHubEvent } from '../handlers/event.js';
 import { applyBuiltinCommand, type Respond } from './apply-builtin-command.js';
 import { parseBuiltinCommand } from './builtin-command.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { EventStore } from './ports/event-store.js';
 import type { SchedulerObserver } from './scheduler-observer.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 
 /**
  * Calls `fn` once `ms` have passed on `clock` (a timer that a manual clock drives in tests).

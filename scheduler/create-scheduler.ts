@@ -4,7 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { Registry } from '../handlers/registry.js';
 import type { CheckAccess } from './access-gate.js';
 import type { Respond } from './apply-builtin-command.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createDispatcher } from './dispatcher.js';
 import { createRepoPoller } from './repo-poller.js';

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Cursor } from './cursor.js';
 import type { EventStore } from './ports/event-store.js';
 

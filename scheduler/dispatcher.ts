@@ -1,7 +1,7 @@
 import type { Config } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 import type { Lane, Registry } from '../handlers/registry.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { isLaneDue, nextRunTime } from './event-state.js';
 import type { EventStore, StoredEvent } from './ports/event-store.js';
 import type { Executor } from './ports/executor.js';

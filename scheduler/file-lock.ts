@@ -1,5 +1,5 @@
 import { open, rm, stat } from 'node:fs/promises';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 const STALE_MS = 30_000;
 

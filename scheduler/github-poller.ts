@@ -7,6 +7,7 @@ import type { Cursor } from './cursor.js';
 import { EVENTS_PER_PAGE, fetchEventsPage } from './fetch-events-page.js';
 import { detectGap, diffWindow, highestId, pruneSeen, WINDOW_EVENTS } from './poll-window.js';
 import type { EventSource, PollResult } from './ports/event-source.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export interface GitHubPollerOptions {
   readonly github: Octokit;
@@ -14,7 +15,8 @@ export interface GitHubPollerOptions {
   readonly wanted: (event: GitHubEvent) => boolean;
   readonly config: Pick<Config, 'pollInterval' | 'revalidateInterval' | 'replay'>;
   readonly log: Logger;
-  readonly now?: () => Date;
+  /** What "now" is: when revalidation is due, and what the cursor records (default the system's). */
+  readonly clock?: Clock;
 }
 
 const WINDOW_PAGES = Math.ceil(WINDOW_EVENTS / EVENTS_PER_PAGE);
@@ -33,11 +35,11 @@ interface RawEvent {
  * not "above the highest id". It never sleeps: the caller waits `nextPollSeconds`.
  */
 export function createGitHubPoller(options: GitHubPollerOptions): EventSource {
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   return {
     async poll(repo, cursor, signal) {
       try {
-        return await pollRepository(options, repo, cursor, now(), signal);
+        return await pollRepository(options, repo, cursor, clock.now(), signal);
       } catch (error) {
         if (error instanceof QuickcdError || signal?.aborted) throw error;
         throw new QuickcdError(

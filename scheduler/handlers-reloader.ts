@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { LoadedHandlers } from '../handlers/load-handlers.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Readiness } from './readiness.js';
 
 export interface HandlersReloaderOptions {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 
 /**
  * Whether the scheduler loop is alive (`/healthz`): while it leads, each completed pass beats;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { runName as jobName } from './run-name.js';
 import { matchedHandlers } from './matched-handlers.js';
 import { observeLocalRun } from './observe-local-run.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { QuickcdError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Leadership } from './ports/leadership.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export interface LockFileLeadershipOptions {
   readonly stateDir: string;

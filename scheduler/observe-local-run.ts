@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { lastLines } from '../common/last-lines.js';
 import type { Logger } from '../common/logger.js';
 import { parseRunResult } from '../common/run-result.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import type { Observation, RunOutcome } from './ports/executor.js';
 
 /** How often a running local run is looked at: a killed process group notifies no one. */

@@ -6,7 +6,7 @@ import type { Registry } from '../handlers/registry.js';
 import { createAccessGate, type CheckAccess } from './access-gate.js';
 import { applyChatOps } from './apply-chat-ops.js';
 import type { Respond } from './apply-builtin-command.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { createCursorCache } from './cursor-cache.js';
 import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';

@@ -2,7 +2,7 @@ import type { Logger } from '../common/logger.js';
 import type { GitHubEvent } from '../handlers/event.js';
 import { payloadProblems } from '../handlers/payload-problems.js';
 import { matchHandlers, type Registry } from '../handlers/registry.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../common/clock.js';
 import { newInvalidStoredEvent, newStoredEvent } from './event-state.js';
 import type { EventStore } from './ports/event-store.js';
 import type { PollResult } from './ports/event-source.js';

@@ -7,7 +7,7 @@ import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { redactError } from '../../common/redact-error.js';
 import { wantedTypes } from '../../handlers/registry.js';
-import { systemClock } from '../../scheduler/clock.js';
+import { systemClock } from '../../common/clock.js';
 import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';

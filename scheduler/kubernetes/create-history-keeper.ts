@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../common/logger.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { RUNNER_CONTAINER } from './job-manifest.js';
 import { kubernetesError } from './kubernetes-api-error.js';

@@ -1,7 +1,7 @@
 import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import type { Executor, LaunchSpec, Observation } from '../ports/executor.js';
 import { apiStatusCode, kubernetesError } from './kubernetes-api-error.js';
 import { RUN_FINALIZER, jobManifest, type JobConfig } from './job-manifest.js';

@@ -8,7 +8,7 @@ import {
 import type { Logger } from '../../common/logger.js';
 import type { Leadership } from '../ports/leadership.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { clockTimer } from '../clock-timer.js';
 import { kubeCall } from './kube-call.js';
 

@@ -2,7 +2,7 @@ import { CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernete
 import { randomBytes } from 'node:crypto';
 import { kubernetesError } from './kubernetes-api-error.js';
 import type { Logger } from '../../common/logger.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { eventConfigMapName } from './names.js';
 import { kubeCall } from './kube-call.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { apiStatusCode } from './kubernetes-api-error.js';
 
 /** How often, and how long apart, a call that met a passing failure is tried again. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../../scheduler/clock.js';
+import type { Clock } from '../../common/clock.js';
 
 /** A clock that moves only when the test says so: backoff is tested without sleeping. */
 export interface ManualClock extends Clock {

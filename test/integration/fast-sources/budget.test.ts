@@ -9,6 +9,7 @@ import { createGitHubPoller } from '../../../scheduler/github-poller.js';
 import { withFastSources } from '../../../scheduler/sources/with-fast-sources.js';
 import { tempDir } from '../../support/fixtures.js';
 import { startGitHubServer, type GitHubTestServer } from '../../support/github-server/index.js';
+import { systemClock } from '../../../common/clock.js';
 
 const sha = (n: number) => n.toString(16).padStart(40, 'd');
 const REPOS = Array.from({ length: 100 }, (_, i) => `fleet/app${i}`);
@@ -45,7 +46,7 @@ function setup() {
       wanted: () => true,
       config: { pollInterval: 60, revalidateInterval: 3600, replay: 'none' },
       log,
-      now: () => new Date(now),
+      clock: { now: () => new Date(now), sleep: systemClock.sleep },
     }),
     github: client,
     store,

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../common/github/create-github-client.js';
 import { addHandler, createRegistry } from '../../../handlers/registry.js';
-import { systemClock } from '../../../scheduler/clock.js';
+import { systemClock } from '../../../common/clock.js';
 import { createScheduler } from '../../../scheduler/create-scheduler.js';
 import { createFileStore } from '../../../scheduler/file-store.js';
 import { createGitHubPoller } from '../../../scheduler/github-poller.js';

@@ -5,6 +5,7 @@ import { createGitHubPoller } from '../../../scheduler/github-poller.js';
 import { startGitHubServer } from '../../support/github-server/index.js';
 import { pushPayload } from '../../support/fixtures.js';
 import { captureLog, testClient } from './helpers.js';
+import { systemClock } from '../../../common/clock.js';
 
 type Server = Awaited<ReturnType<typeof startGitHubServer>>;
 
@@ -39,7 +40,7 @@ describe('GitHub events poller against the GitHub API test server', () => {
           replay: options.replay ?? 'none',
         },
         log: captured.log,
-        now: () => new Date(time),
+        clock: { now: () => new Date(time), sleep: systemClock.sleep },
       });
     const add = (n: number, type = 'PushEvent') => {
       const ids: string[] = [];

@@ -16,7 +16,7 @@ import { createKubeEventRecorder } from '../../../scheduler/kubernetes/record-ku
 import { createHistoryKeeper } from '../../../scheduler/kubernetes/create-history-keeper.js';
 import { readRunHistory } from '../../../scheduler/kubernetes/run-history.js';
 import { eventConfigMapName } from '../../../scheduler/kubernetes/names.js';
-import { systemClock } from '../../../scheduler/clock.js';
+import { systemClock } from '../../../common/clock.js';
 import { publishHandlers } from '../../../scheduler/kubernetes/publish-handlers.js';
 import type { StoredEvent } from '../../../scheduler/ports/event-store.js';
 import { describeCluster } from '../../support/cluster/describe-cluster.js';

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../common/config.js';
 import { addHandler, createRegistry } from '../../../handlers/registry.js';
-import { systemClock } from '../../../scheduler/clock.js';
+import { systemClock } from '../../../common/clock.js';
 import { createScheduler } from '../../../scheduler/create-scheduler.js';
 import { createConfigMapStore } from '../../../scheduler/kubernetes/configmap-store.js';
 import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js';

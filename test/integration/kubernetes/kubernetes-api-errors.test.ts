@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
-import { systemClock } from '../../../scheduler/clock.js';
+import { systemClock } from '../../../common/clock.js';
 import { createConfigMapStore } from '../../../scheduler/kubernetes/configmap-store.js';
 import { watchEventConfigMaps } from '../../../scheduler/kubernetes/watch-event-configmaps.js';
 import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js';

@@ -3,13 +3,13 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createRedactor } from '../../../common/redact.js';
 import { createGitHubReporter } from '../../../runner/github-reporter.js';
-import type { Clock } from '../../../runner/github-write-retry.js';
+import type { Clock } from '../../../common/clock.js';
 
 /** A virtual clock: sleeping advances time at once, so tests never wait. */
 function virtualClock(): Clock & { time: number } {
   const clock = {
     time: 0,
-    now: () => clock.time,
+    now: () => new Date(clock.time),
     sleep: async (ms: number) => {
       clock.time += ms;
       await Promise.resolve();
@@ -40,13 +40,13 @@ function fakeGitHub(clock: Clock, failures = { remaining: 0, status: 502 }) {
     fail();
     const id = nextId++;
     comments.set(id, body);
-    writes.push({ kind: 'create', at: clock.now(), id, body });
+    writes.push({ kind: 'create', at: clock.now().getTime(), id, body });
     return { data: { id, html_url: `https://github.test/c/${id}` } };
   };
   const update = async ({ comment_id, body }: { comment_id: number; body: string }) => {
     fail();
     comments.set(comment_id, body);
-    writes.push({ kind: 'update', at: clock.now(), id: comment_id, body });
+    writes.push({ kind: 'update', at: clock.now().getTime(), id: comment_id, body });
     return { data: {} };
   };
   const github = {
@@ -56,7 +56,7 @@ function fakeGitHub(clock: Clock, failures = { remaining: 0, status: 502 }) {
         updateCommitComment: update,
         createCommitStatus: async (params: Record<string, unknown>) => {
           fail();
-          writes.push({ kind: 'status', at: clock.now(), params });
+          writes.push({ kind: 'status', at: clock.now().getTime(), params });
           return { data: {} };
         },
       },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cursorSchema } from '../../../scheduler/cursor.js';
 import { createGitHubPoller } from '../../../scheduler/github-poller.js';
 import { makeEvent, pushPayload } from '../../support/fixtures.js';
+import { systemClock } from '../../../common/clock.js';
 
 /**
  * A minimal Events API behind `github.request`: newest first (delivery order), 300-event
@@ -60,7 +61,7 @@ function setup(replay: 'none' | 'window' = 'none') {
     wanted: (e) => e.type === 'PushEvent',
     config: { pollInterval: 30, revalidateInterval: 600, replay },
     log,
-    now: () => new Date(time),
+    clock: { now: () => new Date(time), sleep: systemClock.sleep },
   });
   return { api, poller, lines, advance: (s: number) => (time += s * 1000) };
 }
