@@ -37,6 +37,8 @@ const lastPage = (link: string) =>
 export function createCommentWatcher(options: {
   readonly github: Octokit;
   readonly budget: Budget;
+  /** Epoch ms: when a comment without a creation time counts as made. */
+  readonly now: () => number;
 }): Watcher {
   const state = new Map<string, RepoComments>();
   const get = (
@@ -90,7 +92,7 @@ export function createCommentWatcher(options: {
         type: 'IssueCommentEvent',
         actor: comment.user ?? UNKNOWN_ACTOR,
         payload: { action: 'created', issue: issue.data, comment },
-        changedAt: Date.parse(comment.created_at) || Date.now(),
+        changedAt: Date.parse(comment.created_at) || options.now(),
       });
     }
     mine.issueMax = max;
@@ -141,7 +143,7 @@ export function createCommentWatcher(options: {
       type: 'CommitCommentEvent',
       actor: comment.user ?? UNKNOWN_ACTOR,
       payload: { action: 'created', comment },
-      changedAt: Date.parse(comment.created_at) || Date.now(),
+      changedAt: Date.parse(comment.created_at) || options.now(),
     }));
   }
 

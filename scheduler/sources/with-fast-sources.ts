@@ -10,6 +10,7 @@ import { createCommentWatcher } from './comment-watcher.js';
 import { createPullRequestWatcher } from './pull-request-watcher.js';
 import { createRefWatcher } from './ref-watcher.js';
 import type { Watcher } from './watcher.js';
+import { systemClock, type Clock } from '../../common/clock.js';
 
 export interface WithFastSources {
   /** The Events API poller alone (`QUICKCD_FAST_POLL_INTERVAL=0`), or with the watchers. */
@@ -28,13 +29,15 @@ export function withFastSources(options: {
   readonly repos: readonly string[];
   readonly config: Pick<Config, 'fastPollInterval' | 'fastPollBudget'>;
   readonly log: Logger;
-  readonly now?: () => number;
+  /** Time for the budget, the watchers and what they record (default the system's). */
+  readonly clock?: Clock;
   /** Replaces the default watchers (tests). */
   readonly watchers?: (budget: Budget) => readonly Watcher[];
 }): WithFastSources {
   const { config } = options;
   if (config.fastPollInterval === 0) return { source: options.events };
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now().getTime();
   const log = options.log.child({ component: 'fast-sources' });
   const budget = createBudget({
     intervalSeconds: config.fastPollInterval,
@@ -45,7 +48,7 @@ export function withFastSources(options: {
   const watchers = options.watchers?.(budget) ?? [
     createRefWatcher({ github: options.github, budget, now }),
     createPullRequestWatcher({ github: options.github, budget, now }),
-    createCommentWatcher({ github: options.github, budget }),
+    createCommentWatcher({ github: options.github, budget, now }),
   ];
   const fast = createFastSources({
     events: options.events,

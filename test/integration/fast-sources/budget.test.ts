@@ -46,7 +46,7 @@ function setup() {
       wanted: () => true,
       config: { pollInterval: 60, revalidateInterval: 3600, replay: 'none' },
       log,
-      clock: { now: () => new Date(now), sleep: systemClock.sleep },
+      clock: { now: () => new Date(now), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
     }),
     github: client,
     store,
@@ -54,7 +54,7 @@ function setup() {
     repos: REPOS,
     config: { fastPollInterval: 10, fastPollBudget: BUDGET },
     log,
-    now: () => now,
+    clock: { now: () => new Date(now), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
   });
   const cursors = new Map<string, Cursor | undefined>();
   const due = new Map<string, number>(REPOS.map((r) => [r, 0]));

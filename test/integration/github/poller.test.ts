@@ -40,7 +40,7 @@ describe('GitHub events poller against the GitHub API test server', () => {
           replay: options.replay ?? 'none',
         },
         log: captured.log,
-        clock: { now: () => new Date(time), sleep: systemClock.sleep },
+        clock: { now: () => new Date(time), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
       });
     const add = (n: number, type = 'PushEvent') => {
       const ids: string[] = [];

@@ -61,7 +61,7 @@ function setup(replay: 'none' | 'window' = 'none') {
     wanted: (e) => e.type === 'PushEvent',
     config: { pollInterval: 30, revalidateInterval: 600, replay },
     log,
-    clock: { now: () => new Date(time), sleep: systemClock.sleep },
+    clock: { now: () => new Date(time), sleep: (ms, signal) => systemClock.sleep(ms, signal) },
   });
   return { api, poller, lines, advance: (s: number) => (time += s * 1000) };
 }
