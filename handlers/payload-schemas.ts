@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AUTHOR_ASSOCIATIONS, type AuthorAssociation } from '../common/author-associations.js';
 import type { EventPayloads, KnownEventType } from './payloads.js';
 
 /**
@@ -8,16 +9,9 @@ import type { EventPayloads, KnownEventType } from './payloads.js';
  */
 const user = z.looseObject({ login: z.string(), id: z.number() });
 
-const authorAssociation = z.enum([
-  'OWNER',
-  'MEMBER',
-  'COLLABORATOR',
-  'CONTRIBUTOR',
-  'FIRST_TIME_CONTRIBUTOR',
-  'FIRST_TIMER',
-  'MANNEQUIN',
-  'NONE',
-]);
+const authorAssociation = z.enum(
+  AUTHOR_ASSOCIATIONS as [AuthorAssociation, ...AuthorAssociation[]],
+);
 
 const comment = z.looseObject({
   id: z.number(),

@@ -7,14 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
-import { runCli } from '../support/run-cli.js';
 import { startSchedulerProcess } from '../support/scheduler-process.js';
 import type { Place } from './invariants/check-no-secret.js';
-import type { StoredRecord } from './invariants/types.js';
 import { chaosHandlers } from './support/chaos-handlers.js';
 import { chaosProfile, chaosSeed } from './support/chaos-profile.js';
 import { createRng } from './support/create-rng.js';
 import { startJournalServer, type JournalServer } from './support/journal-server.js';
+import { listStoredEvents } from './support/list-stored-events.js';
 import { runChaos } from './support/run-chaos.js';
 import { runnerKiller } from './support/runner-killer.js';
 
@@ -84,22 +83,7 @@ it(
             [...storeArgs, '--executor', 'local', '--handlers', join(dir, 'handlers.ts')],
             { ...env, QUICKCD_IDENTITY: `chaos-file-${n}` },
           ),
-        async listStored() {
-          const { stdout, code, stderr } = await runCli(['events', ...storeArgs, '--json'], {
-            env,
-          });
-          if (code !== 0) throw new Error(`quickcd events failed: ${stderr}`);
-          return stdout
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as StoredRecord & { storedAt: string })
-            .map((e) => ({
-              repo: e.repo,
-              id: e.id,
-              status: e.status,
-              storedAt: Date.parse(e.storedAt),
-            }));
-        },
+        listStored: () => listStoredEvents(storeArgs, env),
         runs: async (entries) =>
           entries
             .filter((e) => e.phase === 'start' && e.run !== undefined)

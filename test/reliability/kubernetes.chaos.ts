@@ -11,16 +11,15 @@ import { LABEL } from '../../scheduler/kubernetes/names.js';
 import { startTestCluster, type TestCluster } from '../support/cluster/start-test-cluster.js';
 import { tempDir } from '../support/fixtures.js';
 import { startGitHubServer, type GitHubTestServer } from '../support/github-server/index.js';
-import { runCli } from '../support/run-cli.js';
 import { startSchedulerProcess } from '../support/scheduler-process.js';
 import type { Place } from './invariants/check-no-secret.js';
 import type { RunRecord } from './invariants/check-one-run-per-attempt.js';
-import type { StoredRecord } from './invariants/types.js';
 import { chaosHandlers } from './support/chaos-handlers.js';
 import { chaosProfile, chaosSeed } from './support/chaos-profile.js';
 import { createRng } from './support/create-rng.js';
 import { startJournalServer, type JournalServer } from './support/journal-server.js';
 import { startKubeChaos } from './support/kube-chaos.js';
+import { listStoredEvents } from './support/list-stored-events.js';
 import { runChaos } from './support/run-chaos.js';
 import { runnerKiller } from './support/runner-killer.js';
 
@@ -105,22 +104,7 @@ it(
             ...env,
             QUICKCD_IDENTITY: `chaos-kube-${n}`,
           }),
-        async listStored() {
-          const { stdout, code, stderr } = await runCli(['events', ...kubeArgs, '--json'], {
-            env: {},
-          });
-          if (code !== 0) throw new Error(`quickcd events failed: ${stderr}`);
-          return stdout
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as StoredRecord & { storedAt: string })
-            .map((e) => ({
-              repo: e.repo,
-              id: e.id,
-              status: e.status,
-              storedAt: Date.parse(e.storedAt),
-            }));
-        },
+        listStored: () => listStoredEvents(kubeArgs, {}),
         async runs(): Promise<RunRecord[]> {
           const runs: RunRecord[] = [];
           for (const job of (await batch.listNamespacedJob({ namespace })).items) {
