@@ -5,10 +5,14 @@ import { redactError } from '../common/redact-error.js';
 import type { Registry } from '../handlers/registry.js';
 import { useTrustedAssociations } from '../handlers/trusted-authors.js';
 import { markRun, RUN_MARKER_ENV } from '../runner/kill-leftover-processes.js';
-import { prepareRunner, type ReporterKind, type RunnerDeps } from '../runner/prepare-runner.js';
+import {
+  prepareRunner,
+  type PrepareRunnerOptions,
+  type ReporterKind,
+  type RunnerDeps,
+} from '../runner/prepare-runner.js';
 import { redactProcessOutput } from '../runner/redact-process-output.js';
 import { runnerSecrets } from '../runner/runner-secrets.js';
-import { githubAdapters } from './github-adapters.js';
 
 export interface HandlersRun {
   readonly registry: Registry;
@@ -43,8 +47,24 @@ export async function prepareHandlersRun(options: {
     env: { ...env, [RUN_MARKER_ENV]: marker },
     stdout: options.stdout,
     reporter,
-    ...(reporter === 'github' ? await githubAdapters(config) : {}),
+    // Loaded only for the reporter in use: the GitHub client's plugins, the App auth and the
+    // comment writer cost every run start that does not post to GitHub.
+    ...(reporter === 'github'
+      ? await import('./github-adapters.js').then((m) => m.githubAdapters(config))
+      : await plainGitHub()),
   });
   redactProcessOutput(deps.redact);
   return { registry, marker, deps };
+}
+
+/** A plain Octokit for a run that does not report to GitHub (handlers may still read with it). */
+async function plainGitHub(): Promise<Pick<PrepareRunnerOptions, 'createGitHub'>> {
+  const { Octokit } = await import('@octokit/rest');
+  return {
+    createGitHub: (config) =>
+      new Octokit({
+        baseUrl: config.githubUrl,
+        ...(config.githubToken ? { auth: config.githubToken } : {}),
+      }),
+  };
 }

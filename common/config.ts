@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AUTHOR_ASSOCIATIONS,
   DEFAULT_TRUSTED_ASSOCIATIONS,

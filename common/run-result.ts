@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What a runner reports of each handler it ran. Written by the runner to its result file (the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { QuickcdError } from '../common/errors.js';
 import type { PayloadOf } from './payloads.js';
 

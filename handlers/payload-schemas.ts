@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AUTHOR_ASSOCIATIONS, type AuthorAssociation } from '../common/author-associations.js';
 import type { EventPayloads, KnownEventType } from './payloads.js';
 

@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type { Config, Env } from '../common/config.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { createRedactor, type Redact } from '../common/redact.js';
@@ -42,8 +42,11 @@ export interface PrepareRunnerOptions {
     log: Logger;
     minEditIntervalMs: number;
   }) => Reporter;
-  /** An authenticated client factory; default: Octokit with the token, if any. */
-  readonly createGitHub?: (config: Config, log: Logger) => Octokit;
+  /**
+   * The client factory (the GitHub adapter's, or a plain Octokit with the token, if any): passed
+   * in, so that this file does not load Octokit and the caller loads only the client it uses.
+   */
+  readonly createGitHub: (config: Config, log: Logger) => Octokit;
   /** The token git should use (GitHub App: the installation token). */
   readonly gitToken?: string;
 }
@@ -65,9 +68,7 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
     const rest = out.end();
     if (rest) options.stdout(rest);
   };
-  const github = options.createGitHub
-    ? options.createGitHub(config, log)
-    : new Octokit({ baseUrl: config.githubUrl, ...(token ? { auth: token } : {}) });
+  const github = options.createGitHub(config, log);
   const webUrl = webUrlOf(config.githubUrl);
   const trustedAssociations = new Set(config.trustedAssociations);
   const commandEnv: Record<string, string | undefined> = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Where polling of one repository stands. Not only the highest id: the Events API can deliver

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const lane = z.enum(['blocking', 'nonblocking']);
 const laneState = z.looseObject({

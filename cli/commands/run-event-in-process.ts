@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import * as z from 'zod';
 import { loadConfig } from '../../common/config.js';
 import { QuickcdError, errorMessage } from '../../common/errors.js';
 import { encodeRunResult, type RunResult } from '../../common/run-result.js';
@@ -20,6 +21,9 @@ export async function runEventInProcess(
   { flags, env, stdout }: CommandInput,
   resultFile: string | undefined,
 ): Promise<number> {
+  // One configuration and one event to check in this process: zod's compiled (eval'd) parsers
+  // cost more to build than they save.
+  z.config({ jitless: true });
   const config = loadConfig(env, flags);
   const send = process.send?.bind(process);
   const eventFile = typeof flags.event === 'string' ? flags.event : env.QUICKCD_EVENT_FILE;
