@@ -97,7 +97,7 @@ export async function createAdapters(
           ...env,
           QUICKCD_TRUSTED_ASSOCIATIONS: config.trustedAssociations.join(','),
         };
-        return createLocalExecutor({ stateDir, handlersFile, env: runnerEnv, log });
+        return createLocalExecutor({ stateDir, handlersFile, env: runnerEnv, log, spare: true });
       }
       const { kubeConfig, namespace } = kube();
       // The Jobs run exactly the handlers bundle this scheduler loaded.

@@ -4,6 +4,7 @@ import { encodeRunResult } from '../common/encode-run-result.js';
 import type { HandlerResult } from '../common/run-result.js';
 import type { Lane } from '../handlers/registry.js';
 import { killLeftoverProcesses, markRun } from './kill-leftover-processes.js';
+import { SPARE_UNASSIGNED_EXIT, type SpareAssignment } from './spare-assignment.js';
 import { SUPERVISED_ENV } from './supervised-env.js';
 
 /** How long a stuck runner gets after its handler's timeout, or after SIGTERM. */
@@ -12,7 +13,9 @@ export const STOP_GRACE_MS = 5000;
 /** What the supervised runner tells its supervisor (over the IPC channel). */
 export type RunnerProgress =
   | { type: 'started'; eventId: string; name: string; lane: Lane; timeoutSeconds: number }
-  | { type: 'finished'; eventId: string; result: HandlerResult };
+  | { type: 'finished'; eventId: string; result: HandlerResult }
+  /** A spare's child listens for its run (the handlers may still be loading). */
+  | { type: 'spare-listening' };
 
 export interface SuperviseOptions {
   /** Arguments of the runner (`runner --event …`). */
@@ -20,6 +23,12 @@ export interface SuperviseOptions {
   readonly env: NodeJS.ProcessEnv;
   readonly resultFile?: string;
   readonly graceMs?: number;
+  /**
+   * A spare (`--spare`): the run it is given, or undefined when it is dropped. The child loads
+   * the handlers meanwhile and gets the run over IPC; `resultFile` is the run's `result`.
+   * Dropped: the child is killed and the status is {@link SPARE_UNASSIGNED_EXIT}.
+   */
+  readonly assignment?: Promise<SpareAssignment | undefined>;
   /** Where the supervisor says what it did (stderr). */
   readonly warn: (text: string) => void;
 }
@@ -40,7 +49,10 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...options.env, [SUPERVISED_ENV]: '1' },
   });
+  let resultFile = options.resultFile;
   let eventId: string | undefined;
+  // A spare dropped (its status): unassigned, or given a run it cannot read.
+  let dropped: number | undefined;
   const results: HandlerResult[] = [];
   let running: { name: string; lane: Lane; startedAt: number } | undefined;
   let handlerTimer: NodeJS.Timeout | undefined;
@@ -56,7 +68,31 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
     options.warn(`quickcd runner: ${reason}: killing it\n`);
     child.kill('SIGKILL');
   };
+  if (options.assignment) {
+    let listening: () => void = () => {};
+    const heard = new Promise<void>((resolve) => (listening = resolve));
+    child.on('message', (message: RunnerProgress) => {
+      if (message.type === 'spare-listening') listening();
+    });
+    options.assignment
+      .then(async (run) => {
+        if (run === undefined) {
+          dropped = SPARE_UNASSIGNED_EXIT;
+          child.kill('SIGKILL');
+          return;
+        }
+        resultFile = run.result;
+        await heard;
+        child.send({ type: 'assign', run });
+      })
+      .catch((error: unknown) => {
+        options.warn(`quickcd runner: ${(error as Error).message}\n`);
+        dropped = 2;
+        child.kill('SIGKILL');
+      });
+  }
   child.on('message', (message: RunnerProgress) => {
+    if (message.type === 'spare-listening') return;
     eventId = message.eventId;
     if (message.type === 'started') {
       running = { name: message.name, lane: message.lane, startedAt: Date.now() };
@@ -94,6 +130,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       clearTimeout(stopTimer);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
+      if (dropped !== undefined) return resolve(dropped);
       // Killed by a signal from outside (not ours): it may not have written its result.
       const diedOf = code === null && killedFor === undefined ? signal : undefined;
       if (diedOf) killedFor = `the runner was killed by ${diedOf}`;
@@ -105,12 +142,15 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
         killedFor === undefined &&
         code === 0 &&
         running !== undefined &&
-        options.resultFile !== undefined &&
+        resultFile !== undefined &&
         eventId !== undefined;
       if (endedInside) {
         killedFor = `the runner exited with status 0 inside handler ${running!.name} before it finished (process.exit in a handler?)`;
       }
-      if (killedFor === undefined) return resolve(code ?? 1);
+      // A run's own 75 must not read as an unassigned spare's (its wrapper records no status).
+      if (killedFor === undefined) {
+        return resolve(options.assignment && code === SPARE_UNASSIGNED_EXIT ? 1 : (code ?? 1));
+      }
       const stuck: HandlerResult[] = running
         ? [
             {
@@ -124,9 +164,9 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
           ]
         : [];
       const written =
-        options.resultFile && eventId !== undefined
+        resultFile && eventId !== undefined
           ? writeFile(
-              options.resultFile,
+              resultFile,
               encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
               // A runner killed from outside may have written its own, complete result.
               { flag: diedOf || endedInside ? 'wx' : 'w' },

@@ -30,7 +30,9 @@ export function createLiveHandlers(registry: Registry, executor: Executor): Live
       release: async (spec) => observer.release?.(spec),
     },
     replace(nextRegistry, nextExecutor) {
+      const previous = current.executor;
       current = { registry: nextRegistry, executor: nextExecutor };
+      if (previous !== nextExecutor) previous.retire?.();
     },
   };
 }

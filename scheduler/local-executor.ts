@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { runName as jobName } from './run-name.js';
 import { matchedHandlers } from './matched-handlers.js';
 import { observeLocalRun } from './observe-local-run.js';
+import { createSpareRunners } from './local-spare.js';
 import type { Executor, LaunchSpec } from './ports/executor.js';
 
 export interface LocalExecutorOptions {
@@ -22,6 +23,11 @@ export interface LocalExecutorOptions {
   /** The quickcd command; default: this checkout's bin/quickcd.js. */
   readonly quickcdBin?: string;
   readonly clock?: Clock;
+  /**
+   * Keep a warm spare runner (started after each launch, handlers loaded) for the next launch:
+   * the run then does not wait for a Node process to start. Default false.
+   */
+  readonly spare?: boolean;
 }
 
 const DEFAULT_BIN = fileURLToPath(new URL('../../bin/quickcd.js', import.meta.url));
@@ -35,7 +41,9 @@ const DEFAULT_BIN = fileURLToPath(new URL('../../bin/quickcd.js', import.meta.ur
  * process group, written by the wrapper into `pid` before it runs anything, and its
  * `exit-code`), never launched again. Changes are notified by the exit of a child of this
  * process and by a watch of each running run's directory; a run killed with its group
- * notifies no one, so a running run asks for another look every couple of seconds.
+ * notifies no one, so a running run asks for another look every couple of seconds. With
+ * `spare`, a launch takes the warm spare runner instead of spawning (scheduler/local-spare.ts):
+ * the same directory, files and wrapper, without waiting for Node to start.
  */
 export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   const runsDir = join(options.stateDir, 'runs');
@@ -70,6 +78,16 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     watchers.get(name)?.close();
     watchers.delete(name);
   };
+  const quickcdBin = options.quickcdBin ?? DEFAULT_BIN;
+  const spares = options.spare
+    ? createSpareRunners({
+        dir: join(options.stateDir, 'spares'),
+        handlersFile: options.handlersFile,
+        quickcdBin,
+        env: options.env,
+        log: options.log,
+      })
+    : undefined;
 
   return {
     async observe(spec) {
@@ -98,6 +116,10 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
       unwatch(nameOf(spec));
     },
 
+    retire() {
+      spares?.discard();
+    },
+
     async launch(spec) {
       const name = nameOf(spec);
       const dir = runDir(name);
@@ -110,18 +132,33 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         // Nothing was made: certainly not started.
         return { name, refused: launchFailed(name, error).message };
       }
+      // The lane's handlers as matched when the event was stored: no filter runs again.
+      const matched = matchedHandlers(spec);
+      const run = {
+        event: join(dir, 'event.json'),
+        lane: spec.lane,
+        result: join(dir, 'result.json'),
+        ...(spec.completed.length ? { completed: spec.completed.join(',') } : {}),
+        ...(matched.length > 0 ? { matched: matched.join(',') } : {}),
+      };
+      const writeEvent = () => writeFile(run.event, JSON.stringify(spec.event.event));
       try {
-        await writeFile(join(dir, 'event.json'), JSON.stringify(spec.event.event));
+        const warm = await spares?.adopt(dir, run, writeEvent);
+        if (warm) {
+          warm.once('exit', notify);
+          // Started after this run's: the next launch finds it waiting.
+          spares?.prepare();
+          return { name, adopted: false };
+        }
+        await writeEvent();
         const output = await open(join(dir, 'output.log'), 'a');
-        // The lane's handlers as matched when the event was stored: no filter runs again.
-        const matched = matchedHandlers(spec);
         const args = [
-          options.quickcdBin ?? DEFAULT_BIN,
+          quickcdBin,
           'runner',
-          ...['--event', join(dir, 'event.json'), '--handlers', options.handlersFile],
-          ...['--lane', spec.lane, '--result', join(dir, 'result.json')],
-          ...(spec.completed.length ? ['--completed', spec.completed.join(',')] : []),
-          ...(matched.length > 0 ? ['--matched', matched.join(',')] : []),
+          ...['--event', run.event, '--handlers', options.handlersFile],
+          ...['--lane', run.lane, '--result', run.result],
+          ...(run.completed ? ['--completed', run.completed] : []),
+          ...(run.matched ? ['--matched', run.matched] : []),
         ];
         const child = spawn(
           '/bin/sh',
@@ -149,6 +186,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         }
         child.once('exit', notify);
         child.unref();
+        spares?.prepare();
         return { name, adopted: false };
       } catch (error) {
         throw launchFailed(name, error);

@@ -19,7 +19,11 @@ Options:
                         decide)
   --result <file>       where to write the result (or QUICKCD_RESULT_FILE; a Job's
                         terminationMessagePath)
-  --reporter <kind>     github (default when credentials are set) | console`,
+  --reporter <kind>     github (default when credentials are set) | console
+  --spare               start ahead of the event (the local executor's warm spare): load the
+                        handlers, then read the run's options (JSON: event, lane, result,
+                        completed, matched) from stdin; stdin closed without them: exit 75,
+                        nothing run`,
   options: {
     event: { type: 'string' },
     handlers: { type: 'string' },
@@ -28,11 +32,13 @@ Options:
     matched: { type: 'string' },
     result: { type: 'string' },
     reporter: { type: 'string' },
+    spare: { type: 'boolean' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   async run(input) {
     const { flags, env, stderr } = input;
+    const spare = flags.spare === true;
     const resultFile = typeof flags.result === 'string' ? flags.result : env.QUICKCD_RESULT_FILE;
     // The handlers run in a child the supervisor can kill: a busy loop blocks its event loop.
     // The supervisor loads nothing else (it starts once per event): the child checks the input.
@@ -44,6 +50,10 @@ Options:
           v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [],
         ),
       ];
+      if (spare) {
+        const { readSpareAssignment } = await import('../../runner/spare-assignment.js');
+        return superviseRunner({ args, env, assignment: readSpareAssignment(), warn: stderr });
+      }
       return superviseRunner({
         args,
         env,
@@ -52,6 +62,11 @@ Options:
       });
     }
     const { runEventInProcess } = await import('./run-event-in-process.js');
+    if (spare) {
+      // Listened for before anything loads; the handlers load while the spare waits.
+      const { awaitAssignedRun } = await import('../../runner/spare-assignment.js');
+      return runEventInProcess(input, resultFile, awaitAssignedRun());
+    }
     return runEventInProcess(input, resultFile);
   },
 };

@@ -63,4 +63,10 @@ export interface Executor {
   subscribe(onChange: () => void): () => void;
   /** Called once the outcome of a finished run is recorded: it may go (finalizer, files). */
   release?(spec: LaunchSpec): Promise<void>;
+  /**
+   * No more launches go through this executor (the handlers changed: a new one launches):
+   * what it keeps ready for the next launch (the local executor's warm spare) is dropped. It
+   * still observes.
+   */
+  retire?(): void;
 }
