@@ -163,6 +163,9 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
             },
           ]
         : [];
+      // What the handlers left running goes before the result is written: a written result
+      // is the end of the run for the local executor.
+      killLeftoverProcesses({ ownGroup: true, marker });
       const written =
         resultFile && eventId !== undefined
           ? writeFile(
@@ -184,10 +187,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
             return 1;
           },
         )
-        .then((status) => {
-          if (status !== 0) killLeftoverProcesses({ ownGroup: true, marker });
-          resolve(status);
-        });
+        .then(resolve);
     });
   });
 }

@@ -55,13 +55,13 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   const notify = () => {
     for (const listener of [...listeners]) listener();
   };
-  // A watch of each run seen running: its exit-code file appearing is a change.
+  // A watch of each run seen running: its result or exit-code file appearing is a change.
   const watchers = new Map<string, FSWatcher>();
   const watchRun = (name: string) => {
     if (watchers.has(name)) return;
     try {
       const watcher = watch(runDir(name), (_t, file) => {
-        if (file === 'exit-code') notify();
+        if (file === 'exit-code' || file === 'result.json') notify();
       });
       // Without the watch (inotify limits) the periodic look still sees the end.
       watcher.on('error', (error) => {

@@ -59,6 +59,16 @@ export async function observeLocalRun(
   };
   const code = await exitCode();
   if (code !== undefined) return finished(deadline ? 'deadline' : code);
+  if (!deadline) {
+    // The runner (or its supervisor) writes the result once every handler is done and what
+    // they left running is killed: the run is over, though its processes may still be
+    // exiting. Not waiting for them takes their teardown off the lane's next run.
+    const text = await readIfThere(join(dir, 'result.json'));
+    const results = text === undefined ? undefined : parseRunResult(text)?.results;
+    if (results !== undefined) {
+      return { state: 'finished', name, outcome: { ok: results.every((r) => r.ok), results } };
+    }
+  }
   const group = await readPid(dir);
   const now = clock.now().getTime();
   if (!group) {

@@ -136,10 +136,12 @@ export async function runEventInProcess(
     ),
     filterErrors: result.filterErrors.map((f) => ({ ...f, error: deps.redact(f.error) })),
   };
+  // Nothing a handler left running may outlive the run, nor still run once its result is
+  // there: the local executor takes the result as the end of the run (the next run of the
+  // lane may start while this process exits).
+  const killed = killLeftoverProcesses({ ownGroup: true, marker });
   if (resultFile) await writeFile(resultFile, encodeRunResult(redacted));
   stopListening();
-  // The result is written: nothing a handler left running may outlive the run.
-  const killed = killLeftoverProcesses({ ownGroup: true, marker });
   if (killed.length > 0) deps.log.info({ killed }, 'killed processes the handlers left running');
   for (const f of result.filterErrors) {
     deps.log.warn(

@@ -1,6 +1,9 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { systemClock } from '../../../common/clock.js';
+import { observeLocalRun } from '../../../scheduler/observe-local-run.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../handlers/event.js';
 import { newStoredEvent } from '../../../scheduler/event-state.js';
@@ -84,5 +87,33 @@ describe('local executor across a restart', { timeout: 60_000 }, () => {
       ok: false,
       reason: expect.stringMatching(/without an exit status/),
     });
+  });
+
+  it('a run is finished once its result is written, while its processes still exit', async () => {
+    const { dir } = setup();
+    const runDir = join(dir, 'run');
+    mkdirSync(runDir);
+    // The run's process group, still alive (a runner exiting after writing its result).
+    const group = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    cleanups.push(() => group.kill('SIGKILL'));
+    writeFileSync(join(runDir, 'pid'), JSON.stringify({ pid: group.pid }));
+    const look = () =>
+      observeLocalRun(runDir, 'run', 60_000, systemClock, pino({ level: 'silent' }));
+    expect(await look()).toMatchObject({ state: 'running' });
+    writeFileSync(join(runDir, 'result.json'), '{"eventId":"41","res'); // still being written
+    expect(await look()).toMatchObject({ state: 'running' });
+    const result = { name: 'deploy', lane: 'blocking', ok: false, durationMs: 5, error: 'boom' };
+    writeFileSync(
+      join(runDir, 'result.json'),
+      JSON.stringify({ eventId: '41', results: [result], filterErrors: [] }),
+    );
+    expect(await look()).toEqual({
+      state: 'finished',
+      name: 'run',
+      outcome: { ok: false, results: [result] },
+    });
+    // Past its deadline the result does not end it early: the deadline is the reason.
+    writeFileSync(join(runDir, 'deadline'), new Date().toISOString());
+    expect(await look()).toMatchObject({ state: 'running' });
   });
 });

@@ -105,6 +105,7 @@ describe('local executor: warm spare runner', { timeout: 90_000 }, () => {
     });
     // Exactly a run's directory: its pid, event, output, result and exit status.
     const runDir = join(stateDir, 'runs', second.name);
+    await eventually(() => existsSync(join(runDir, 'exit-code')), 'the runner exits', 30_000);
     for (const file of ['pid', 'event.json', 'output.log', 'result.json', 'exit-code']) {
       expect(existsSync(join(runDir, file)), file).toBe(true);
     }
