@@ -86,6 +86,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
         quickcdBin,
         env: options.env,
         log: options.log,
+        now: () => clock.now().getTime(),
       })
     : undefined;
 

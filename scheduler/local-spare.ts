@@ -7,6 +7,11 @@ import type { Logger } from '../common/logger.js';
 
 /** Exit status of a spare that was never given a run (runner/spare-assignment.ts). */
 const UNASSIGNED = 75;
+/**
+ * A spare older than this is not used (a fresh runner is): what it fetched when it started (a
+ * GitHub App's installation token for git, valid an hour) must still be good for the run.
+ */
+export const SPARE_MAX_AGE_MS = 10 * 60_000;
 
 /** What a spare is given: the per-event options of `quickcd runner` (absolute paths). */
 export interface SpareRun {
@@ -38,11 +43,14 @@ export interface SpareRunnerOptions {
   readonly quickcdBin: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: Logger;
+  /** Milliseconds now (the executor's clock). */
+  readonly now: () => number;
 }
 
 interface Spare {
   readonly dir: string;
   readonly child: ChildProcess;
+  readonly startedAt: number;
   exited: boolean;
 }
 
@@ -85,7 +93,7 @@ export function createSpareRunners(options: SpareRunnerOptions): SpareRunners {
       },
     );
     await output.close();
-    const spare: Spare = { dir, child, exited: false };
+    const spare: Spare = { dir, child, startedAt: options.now(), exited: false };
     child.stdin?.on('error', () => {});
     child.once('exit', () => {
       spare.exited = true;
@@ -112,6 +120,10 @@ export function createSpareRunners(options: SpareRunnerOptions): SpareRunners {
       const spare = waiting;
       if (spare === undefined || !alive(spare) || spare.child.pid === undefined) return undefined;
       waiting = undefined;
+      if (options.now() - spare.startedAt > SPARE_MAX_AGE_MS) {
+        drop(spare);
+        return undefined;
+      }
       try {
         await rename(spare.dir, dir);
       } catch (error) {

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock, type Clock } from '../../../common/clock.js';
 import { parseEvent } from '../../../handlers/event.js';
 import { createRegistry } from '../../../handlers/registry.js';
 import { newStoredEvent } from '../../../scheduler/event-state.js';
 import { createLiveHandlers } from '../../../scheduler/live-handlers.js';
 import { createLocalExecutor } from '../../../scheduler/local-executor.js';
+import { SPARE_MAX_AGE_MS } from '../../../scheduler/local-spare.js';
 import type { LaunchSpec } from '../../../scheduler/ports/executor.js';
 import { eventually } from '../../support/eventually.js';
 import { waitForRun } from '../../support/wait-for-run.js';
@@ -51,8 +53,16 @@ function setup() {
   for (const v of ['v1', 'v2']) writeFileSync(join(dir, `handlers-${v}.mjs`), handlers(v));
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, MARK_DIR: dir };
   const stateDir = join(dir, 'state');
+  // The executor's clock: real time plus what a test skips ahead.
+  let skipped = 0;
+  const clock: Clock = {
+    now: () => new Date(Date.now() + skipped),
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+  };
+  const skip = (ms: number) => (skipped += ms);
   const executor = (version = 'v1') =>
     createLocalExecutor({
+      clock,
       stateDir,
       handlersFile: join(dir, `handlers-${version}.mjs`),
       env,
@@ -77,7 +87,7 @@ function setup() {
   const ran = () => lines(join(dir, 'ran'));
   const spareDirs = () =>
     existsSync(join(stateDir, 'spares')) ? readdirSync(join(stateDir, 'spares')) : [];
-  return { dir, stateDir, env, executor, spec, go, loaded, ran, spareDirs };
+  return { dir, stateDir, env, executor, spec, go, loaded, ran, spareDirs, skip };
 }
 
 describe('local executor: warm spare runner', { timeout: 90_000 }, () => {
@@ -187,5 +197,27 @@ setInterval(() => {}, 1000);
     expect(ran()[1]).not.toContain(` ${sparePid} `);
     expect(readdirSync(join(stateDir, 'runs'))).toHaveLength(2);
     restarted.retire?.();
+  });
+
+  it('does not use a spare older than its maximum age: a fresh runner runs the event', async () => {
+    const { executor, spec, go, loaded, ran, skip } = setup();
+    const ex = executor();
+    await ex.launch(spec('1'));
+    await eventually(() => ran().length === 1 && loaded().length === 2, 'the spare', 30_000);
+    const sparePid = loaded()
+      .map(pidOf)
+      .find((pid) => pid !== pidOf(ran()[0]!))!;
+    go('1');
+    await waitForRun(ex, spec('1'));
+    skip(SPARE_MAX_AGE_MS + 1000);
+    // A timeout past the skipped time: the clock jump must not read as the run's deadline.
+    const second = { ...spec('2'), timeoutSeconds: 3600 };
+    await ex.launch(second);
+    await eventually(() => ran().length === 2, 'the second handler runs', 30_000);
+    expect(pidOf(ran()[1]!)).not.toBe(sparePid);
+    await eventually(() => !alive(sparePid), 'the old spare exits', 30_000);
+    go('2');
+    expect(await waitForRun(ex, second)).toMatchObject({ ok: true });
+    ex.retire?.();
   });
 });
