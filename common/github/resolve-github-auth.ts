@@ -1,6 +1,7 @@
-import { createAppAuth } from '@octokit/auth-app';
+import type { createAppAuth } from '@octokit/auth-app';
 import type { Config } from '../config.js';
 import { QuickcdError } from '../errors.js';
+import { lazyAppAuth } from './lazy-app-auth.js';
 
 export type GitHubAuthConfig = Partial<
   Pick<Config, 'githubToken' | 'githubAppId' | 'githubAppPrivateKey' | 'githubAppInstallationId'>
@@ -30,7 +31,7 @@ export function resolveGitHubAuth(config: GitHubAuthConfig): GitHubAuthOptions {
   const { githubAppId: appId, githubAppPrivateKey: privateKey } = config;
   const installationId = config.githubAppInstallationId;
   if (appId && privateKey && installationId) {
-    return { authStrategy: createAppAuth, auth: { appId, privateKey, installationId } };
+    return { authStrategy: lazyAppAuth, auth: { appId, privateKey, installationId } };
   }
   const given = (Object.keys(appVariables) as (keyof typeof appVariables)[]).filter(
     (key) => config[key] !== undefined,

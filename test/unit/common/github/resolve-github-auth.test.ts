@@ -1,6 +1,6 @@
-import { createAppAuth } from '@octokit/auth-app';
 import { describe, expect, it } from 'vitest';
 import { isQuickcdError } from '../../../../common/errors.js';
+import { lazyAppAuth } from '../../../../common/github/lazy-app-auth.js';
 import { resolveGitHubAuth } from '../../../../common/github/resolve-github-auth.js';
 
 describe('resolveGitHubAuth', () => {
@@ -17,7 +17,7 @@ describe('resolveGitHubAuth', () => {
       githubAppInstallationId: '34',
     });
     expect(auth).toEqual({
-      authStrategy: createAppAuth,
+      authStrategy: lazyAppAuth,
       auth: { appId: '12', privateKey: '-----BEGIN PRIVATE KEY-----', installationId: '34' },
     });
   });
