@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
 
@@ -93,6 +93,8 @@ export function createSpareRunners(options: SpareRunnerOptions): SpareRunners {
       },
     );
     await output.close();
+    // Its process group, for the clean-up of another executor on this state directory.
+    if (child.pid !== undefined) await writeFile(join(dir, 'spare-pid'), String(child.pid));
     const spare: Spare = { dir, child, startedAt: options.now(), exited: false };
     child.stdin?.on('error', () => {});
     child.once('exit', () => {
@@ -172,14 +174,33 @@ export function createSpareRunners(options: SpareRunnerOptions): SpareRunners {
 }
 
 /**
- * Spare directories left by an earlier executor or scheduler: removed (a spare whose directory
- * is gone is simply not used; those of a stopped scheduler exit on their own, stdin closed).
+ * Spare directories left by an earlier executor or scheduler: removed once their process group
+ * is gone (a live one may be another executor's on this state directory, and the spares of a
+ * stopped scheduler exit on their own, stdin closed); one still starting (no `spare-pid` yet,
+ * younger than a minute) is left alone.
  */
 async function cleanLeftovers(dir: string, log: Logger): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
-    await rm(join(dir, name), { recursive: true, force: true }).catch((error: unknown) =>
+    const spare = join(dir, name);
+    const pid = Number(await readFile(join(spare, 'spare-pid'), 'utf8').catch(() => ''));
+    if (pid > 0 ? groupAlive(pid) : await startedRecently(spare)) continue;
+    await rm(spare, { recursive: true, force: true }).catch((error: unknown) =>
       log.debug({ err: error }, 'cannot remove a spare directory'),
     );
   }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function startedRecently(dir: string): Promise<boolean> {
+  const info = await stat(dir).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs < 60_000;
 }

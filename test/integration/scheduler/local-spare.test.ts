@@ -108,7 +108,12 @@ describe('local executor: warm spare runner', { timeout: 90_000 }, () => {
     const second = await ex.launch(spec('2'));
     await eventually(() => ran().length === 2, 'the second handler runs', 30_000);
     expect(ran()[1]).toBe(`v1 ${sparePid} 2`); // run by the spare, not by a new process
+    // A restarted scheduler finds it as any run: running, adopted, never launched again.
+    const restarted = executor();
+    expect(await restarted.observe(spec('2'))).toMatchObject({ state: 'running' });
+    expect(await restarted.launch(spec('2'))).toEqual({ name: second.name, adopted: true });
     go('2');
+    expect(await waitForRun(restarted, spec('2'))).toMatchObject({ ok: true });
     expect(await waitForRun(ex, spec('2'))).toMatchObject({
       ok: true,
       results: [{ name: 'deploy', ok: true }],
