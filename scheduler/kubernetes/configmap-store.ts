@@ -6,7 +6,11 @@ import type { Cursor } from '../cursor.js';
 import type { EventFilter, EventStore, StoredEvent } from '../ports/event-store.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
-import { watchEventConfigMaps } from './watch-event-configmaps.js';
+import {
+  OPEN_STATUSES,
+  createEventConfigMapCache,
+  type EventConfigMapCache,
+} from './event-configmap-cache.js';
 import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
 import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
 
@@ -18,21 +22,35 @@ export interface ConfigMapStoreOptions {
   readonly now?: () => Date;
   /** Tries of a read-modify-write before giving up on conflicts (default 10). */
   readonly maxConflictRetries?: number;
+  /** The informer on the open event ConfigMaps (shared with the Job executor); default: its own. */
+  readonly cache?: EventConfigMapCache;
 }
 
 const LIST_PAGE = 250;
+/**
+ * The open events are listed from the cache, but from the API server at least this often (the
+ * scheduler's resync period): a watch that went silent without an error is not the record.
+ */
+const FRESH_LIST_MS = 5 * 60_000;
 const EVENT_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=event`;
 const OWN_ANNOTATIONS = new Set<string>(Object.values(ANNOTATION));
 
 /**
  * The event store on ConfigMaps: one per event (`quickcd-<owner>-<repo>-<id>`, labelled so
  * `kubectl get cm -l quickcd.dev/status=failed` works) and one cursor per repository. Updates
- * are read-modify-write with the resourceVersion; a conflict re-reads and retries.
+ * are read-modify-write with the resourceVersion; a conflict re-reads and retries. While it is
+ * subscribed (the scheduler, while it leads), an informer on the open events answers the read
+ * of a read-modify-write and the list of open events: a stale copy costs a 409 and a fresh
+ * read, never a wrong write.
  */
 export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore {
   const { namespace, log } = options;
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const maxTries = options.maxConflictRetries ?? 10;
+  const now = options.now ?? (() => new Date());
+  const cache =
+    options.cache ?? createEventConfigMapCache({ kubeConfig: options.kubeConfig, namespace, log });
+  let listedAt: number | undefined;
 
   async function call<T>(what: KubeCall, run: () => Promise<T>): Promise<T> {
     try {
@@ -97,27 +115,55 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     };
   }
 
+  /** Parses each of `items` (a corrupt one reported and skipped) that is of `repo` if given. */
+  function visitAll(
+    items: readonly V1ConfigMap[],
+    repo: string | undefined,
+    visit: (event: StoredEvent) => void,
+  ): void {
+    for (const cm of items) {
+      let event: StoredEvent;
+      try {
+        event = configMapToEvent(cm);
+      } catch (error) {
+        if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+        reportCorrupt(cm, error);
+        continue;
+      }
+      if (repo === undefined || event.repo === repo) visit(event);
+    }
+  }
+
+  /** The open events matching `filter` from the cache, when it may answer (else undefined). */
+  function fromCache(filter: EventFilter): V1ConfigMap[] | undefined {
+    const statuses = filter.status;
+    if (statuses === undefined || statuses.length === 0) return undefined;
+    if (!statuses.every((s) => (OPEN_STATUSES as readonly string[]).includes(s))) return undefined;
+    if (listedAt === undefined || now().getTime() - listedAt >= FRESH_LIST_MS) return undefined;
+    return cache.open()?.filter((cm) => {
+      const labels = cm.metadata?.labels ?? {};
+      return (
+        (statuses as readonly string[]).includes(labels[LABEL.status] ?? '') &&
+        (filter.repo === undefined || labels[LABEL.repo] === repoLabel(filter.repo))
+      );
+    });
+  }
+
   /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
   async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
+    const cached = fromCache(filter);
+    if (cached) return visitAll(cached, filter.repo, visit);
+    const started = now().getTime();
+    const open = filter.status?.every((s) => (OPEN_STATUSES as readonly string[]).includes(s));
     let selector = EVENT_SELECTOR;
     if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
     if (filter.status !== undefined) {
       if (filter.status.length === 0) return;
       selector += `,${LABEL.status} in (${filter.status.join(',')})`;
     }
-    await list(selector, (items) => {
-      for (const cm of items) {
-        let event: StoredEvent;
-        try {
-          event = configMapToEvent(cm);
-        } catch (error) {
-          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
-          reportCorrupt(cm, error);
-          continue;
-        }
-        if (filter.repo === undefined || event.repo === filter.repo) visit(event);
-      }
-    });
+    await list(selector, (items) => visitAll(items, filter.repo, visit));
+    // Every open event listed from the API server: the cache answers for a while.
+    if (open && filter.repo === undefined && cache.open() !== undefined) listedAt = started;
   }
 
   return {
@@ -125,7 +171,7 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
       const body = eventToConfigMap(event);
       const name = body.metadata?.name ?? '';
       try {
-        await core.createNamespacedConfigMap({ namespace, body });
+        cache.wrote(await core.createNamespacedConfigMap({ namespace, body }));
       } catch (error) {
         if (apiStatusCode(error) === 409) return false;
         throw kubernetesError({ verb: 'create', resource: 'configmaps', namespace, name }, error);
@@ -157,8 +203,11 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
 
     async updateEvent(repo, id, mutate) {
       const name = eventConfigMapName(repo, id);
+      // The cached copy first: its resourceVersion makes the write fail (409) if it is old.
+      let current = cache.get(name);
+      let cached = current !== undefined;
       for (let attempt = 1; ; attempt++) {
-        const current = await read(name);
+        current ??= await read(name);
         if (current === undefined) {
           throw new QuickcdError(
             'EVENT_NOT_FOUND',
@@ -166,14 +215,26 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
             { repo, eventId: id, name, namespace },
           );
         }
-        const updated = mutate(configMapToEvent(current));
+        const before = configMapToEvent(current);
+        const updated = mutate(before);
+        // Nothing to change, as the API server has it now. (A cached copy is written all the
+        // same: a write conditional on its resourceVersion is what tells that it is current.)
+        if (updated === before && !cached) return before;
         const body = merged(current, eventToConfigMap({ ...updated, repo, id }));
         try {
           const written = await core.replaceNamespacedConfigMap({ name, namespace, body });
+          cache.wrote(written);
           return configMapToEvent(written);
         } catch (error) {
-          if (apiStatusCode(error) === 409 && attempt < maxTries) {
-            log.debug({ repo, eventId: id, configMap: name, attempt }, 'conflict, retrying');
+          const status = apiStatusCode(error);
+          if ((status === 409 || (status === 404 && cached)) && attempt < maxTries) {
+            log.debug(
+              { repo, eventId: id, configMap: name, attempt, status },
+              'conflict, retrying',
+            );
+            cache.forget(name);
+            current = undefined;
+            cached = false;
             continue;
           }
           throw kubernetesError({ verb: 'update', resource: 'configmaps', namespace, name }, error);
@@ -215,7 +276,11 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     },
 
     subscribe(onChange) {
-      return watchEventConfigMaps({ kubeConfig: options.kubeConfig, namespace, log, onChange });
+      const unsubscribe = cache.subscribe(onChange);
+      return () => {
+        listedAt = undefined;
+        unsubscribe();
+      };
     },
   } satisfies EventStore;
 }

@@ -99,7 +99,8 @@ describeCluster('ConfigMap event store on the real API server', { timeout: 30_00
       path: 'quickcd-acme-webapp-45000000003',
       times: 100,
     });
-    await expect(store.updateEvent('acme/webapp', '45000000003', (e) => e)).rejects.toMatchObject({
+    const skip = (e: StoredEvent): StoredEvent => ({ ...e, status: 'skipped' });
+    await expect(store.updateEvent('acme/webapp', '45000000003', skip)).rejects.toMatchObject({
       code: 'KUBERNETES_FAILED',
       context: { name: 'quickcd-acme-webapp-45000000003', namespace, status: 409 },
     });
