@@ -43,6 +43,26 @@ const WRITTEN_TTL_MS = 60_000;
 /** Uids remembered (by name, oldest dropped first). */
 const MAX_UIDS = 2000;
 
+/**
+ * An object as the watch delivered it (JSON: times are strings) as the typed clients give it
+ * (times are Dates, which their serializer expects when it is written back); managedFields
+ * left out (an update without them keeps the stored ones).
+ */
+function typed(cm: V1ConfigMap | undefined): V1ConfigMap | undefined {
+  const m = cm?.metadata;
+  if (!cm || !m) return cm;
+  const { managedFields: _managed, creationTimestamp, deletionTimestamp, ...rest } = m;
+  const date = (t: Date | string) => (typeof t === 'string' ? new Date(t) : t);
+  return {
+    ...cm,
+    metadata: {
+      ...rest,
+      ...(creationTimestamp ? { creationTimestamp: date(creationTimestamp) } : {}),
+      ...(deletionTimestamp ? { deletionTimestamp: date(deletionTimestamp) } : {}),
+    },
+  };
+}
+
 const version = (cm: V1ConfigMap | undefined) => cm?.metadata?.resourceVersion ?? '';
 /** Whether resourceVersion `a` is at least `b` (etcd's are integers; others: only if equal). */
 const atLeast = (a: string, b: string) =>
@@ -113,14 +133,17 @@ export function createEventConfigMapCache(
   return {
     get(name) {
       if (!running()) return undefined;
-      return pending().get(name)?.configMap ?? informer.get(name);
+      return pending().get(name)?.configMap ?? typed(informer.get(name));
     },
     open() {
       if (!running() || !informer.synced()) return undefined;
       const own = pending();
       const isOpen = (cm: V1ConfigMap) =>
         (OPEN_STATUSES as readonly string[]).includes(cm.metadata?.labels?.[LABEL.status] ?? '');
-      const fromInformer = informer.list().filter((cm) => !own.has(cm.metadata?.name ?? ''));
+      const fromInformer = informer
+        .list()
+        .filter((cm) => !own.has(cm.metadata?.name ?? ''))
+        .map((cm) => typed(cm) ?? cm);
       return [...fromInformer, ...[...own.values()].map((w) => w.configMap).filter(isOpen)];
     },
     uid(name) {

@@ -74,6 +74,21 @@ describeCluster('ConfigMap store with its informer cache', { timeout: 60_000 }, 
       const path = `/api/v1/namespaces/${namespace}/configmaps`;
       await cacheAnswers(store);
       expect(await requestsOf(() => store.putEvent(event))).toEqual([`POST ${path}`]);
+      // Stored by another writer too, and seen only through the watch (JSON, not the typed
+      // answer of a write): the copy an update is made from.
+      const other = createConfigMapStore({ kubeConfig: cluster.admin, namespace, log });
+      const seen = stored();
+      await other.putEvent(seen);
+      await eventually(
+        async () => (await store.listEvents(OPEN)).some((e) => e.id === seen.id),
+        'the watch delivered it',
+      );
+      expect(
+        await requestsOf(() =>
+          store.updateEvent(repo, seen.id, (e) => ({ ...e, status: 'skipped' })),
+        ),
+      ).toEqual([`PUT ${path}/${configMapName(seen.id)}`]);
+      expect((await other.getEvent(seen.id, repo))?.status).toBe('skipped');
       // As the dispatcher does: the lane running (before the launch), then its outcome.
       const running = await requestsOf(() =>
         store.updateEvent(repo, event.id, (e) => ({
