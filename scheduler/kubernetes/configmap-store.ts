@@ -12,6 +12,7 @@ import {
   type EventConfigMapCache,
 } from './event-configmap-cache.js';
 import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
+import { updateEventConfigMap } from './update-event-configmap.js';
 import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
 
 export interface ConfigMapStoreOptions {
@@ -33,7 +34,6 @@ const LIST_PAGE = 250;
  */
 const FRESH_LIST_MS = 5 * 60_000;
 const EVENT_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=event`;
-const OWN_ANNOTATIONS = new Set<string>(Object.values(ANNOTATION));
 
 /**
  * The event store on ConfigMaps: one per event (`quickcd-<owner>-<repo>-<id>`, labelled so
@@ -100,21 +100,6 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     log.error({ err: error, configMap: cm.metadata?.name }, 'skipped a corrupt event ConfigMap');
   }
 
-  /** Our labels and annotations over the stored object's, keeping ones others added. */
-  function merged(current: V1ConfigMap, wanted: V1ConfigMap): V1ConfigMap {
-    const annotations = Object.fromEntries(
-      Object.entries(current.metadata?.annotations ?? {}).filter(([k]) => !OWN_ANNOTATIONS.has(k)),
-    );
-    return {
-      ...wanted,
-      metadata: {
-        ...current.metadata,
-        labels: { ...current.metadata?.labels, ...wanted.metadata?.labels },
-        annotations: { ...annotations, ...wanted.metadata?.annotations },
-      },
-    };
-  }
-
   /** Parses each of `items` (a corrupt one reported and skipped) that is of `repo` if given. */
   function visitAll(
     items: readonly V1ConfigMap[],
@@ -154,7 +139,9 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     const cached = fromCache(filter);
     if (cached) return visitAll(cached, filter.repo, visit);
     const started = now().getTime();
-    const open = filter.status?.every((s) => (OPEN_STATUSES as readonly string[]).includes(s));
+    const open = OPEN_STATUSES.every(
+      (s) => filter.status === undefined || filter.status.includes(s),
+    );
     let selector = EVENT_SELECTOR;
     if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
     if (filter.status !== undefined) {
@@ -201,46 +188,8 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
 
     scanEvents: scan,
 
-    async updateEvent(repo, id, mutate) {
-      const name = eventConfigMapName(repo, id);
-      // The cached copy first: its resourceVersion makes the write fail (409) if it is old.
-      let current = cache.get(name);
-      let cached = current !== undefined;
-      for (let attempt = 1; ; attempt++) {
-        current ??= await read(name);
-        if (current === undefined) {
-          throw new QuickcdError(
-            'EVENT_NOT_FOUND',
-            `Event ${id} of ${repo} is not stored (no ConfigMap "${name}" in namespace "${namespace}")`,
-            { repo, eventId: id, name, namespace },
-          );
-        }
-        const before = configMapToEvent(current);
-        const updated = mutate(before);
-        // Nothing to change, as the API server has it now. (A cached copy is written all the
-        // same: a write conditional on its resourceVersion is what tells that it is current.)
-        if (updated === before && !cached) return before;
-        const body = merged(current, eventToConfigMap({ ...updated, repo, id }));
-        try {
-          const written = await core.replaceNamespacedConfigMap({ name, namespace, body });
-          cache.wrote(written);
-          return configMapToEvent(written);
-        } catch (error) {
-          const status = apiStatusCode(error);
-          if ((status === 409 || (status === 404 && cached)) && attempt < maxTries) {
-            log.debug(
-              { repo, eventId: id, configMap: name, attempt, status },
-              'conflict, retrying',
-            );
-            cache.forget(name);
-            current = undefined;
-            cached = false;
-            continue;
-          }
-          throw kubernetesError({ verb: 'update', resource: 'configmaps', namespace, name }, error);
-        }
-      }
-    },
+    updateEvent: (repo, id, mutate) =>
+      updateEventConfigMap({ core, namespace, cache, log, maxTries, read }, repo, id, mutate),
 
     async deleteEvent(repo, id) {
       const name = eventConfigMapName(repo, id);
