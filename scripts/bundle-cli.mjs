@@ -32,6 +32,7 @@ await build({
   // (loaded only by the Kubernetes adapters' chunk): tree-shaken, it drops the APIs and models
   // quickcd never calls.
   external: ['esbuild'],
+  alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
   // CommonJS packages bundled into ESM may require Node's built-ins.
   banner: {
     js: "import { createRequire as __quickcdCreateRequire } from 'node:module'; const require = __quickcdCreateRequire(import.meta.url);",
