@@ -27,7 +27,12 @@ async function vitestWithoutGo(ci: string) {
   const dir = tempDir('quickcd-without-go-');
   dirs.push(dir);
   const report = join(dir, 'report.json');
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: pathWithoutGo(), CI: ci, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: pathWithoutGo(dir),
+    CI: ci,
+    NO_COLOR: '1',
+  };
   delete env.QUICKCD_CLUSTER_BIN_DIR;
   const child = spawn(
     process.execPath,
