@@ -22,6 +22,13 @@ export interface SuperviseOptions {
   readonly graceMs?: number;
   /** Where the supervisor says what it did (stderr). */
   readonly warn: (text: string) => void;
+  /** The command, in what it says; default `quickcd runner`. */
+  readonly name?: string;
+  /**
+   * Whether the run owns this process group (a Job's container, the local executor): its
+   * other members die with it too. Default true; not for `quickcd run` in a terminal pipeline.
+   */
+  readonly ownGroup?: boolean;
 }
 
 /**
@@ -35,6 +42,7 @@ export interface SuperviseOptions {
  */
 export function superviseRunner(options: SuperviseOptions): Promise<number> {
   const grace = options.graceMs ?? STOP_GRACE_MS;
+  const name = options.name ?? 'quickcd runner';
   const marker = markRun(options.env);
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...options.args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -53,7 +61,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
     if (killedFor !== undefined || child.exitCode !== null) return;
     killedFor = reason;
     timedOut = timeout;
-    options.warn(`quickcd runner: ${reason}: killing it\n`);
+    options.warn(`${name}: ${reason}: killing it\n`);
     child.kill('SIGKILL');
   };
   child.on('message', (message: RunnerProgress) => {
@@ -139,13 +147,15 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
             const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
             if (endedInside && exists) return 0;
             if (!(diedOf && exists)) {
-              options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
+              options.warn(`${name}: writing the result failed: ${String(error)}\n`);
             }
             return 1;
           },
         )
         .then((status) => {
-          if (status !== 0) killLeftoverProcesses({ ownGroup: true, marker });
+          if (status !== 0) {
+            killLeftoverProcesses({ ownGroup: options.ownGroup ?? true, marker });
+          }
           resolve(status);
         });
     });
