@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { encodeRunResult } from '../common/encode-run-result.js';
 import type { HandlerResult } from '../common/run-result.js';
 import type { Lane } from '../handlers/registry.js';
@@ -83,7 +84,9 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       results.push(message.result);
     }
   });
+  let forwarded: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    forwarded ??= signal;
     child.kill(signal);
     stopTimer ??= setTimeout(
       () =>
@@ -140,9 +143,15 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               { flag: diedOf || endedInside ? 'wx' : 'w' },
             )
           : Promise.resolve();
+      // With no result file (`quickcd run`), a run that died of the signal it was sent ends as
+      // a process killed by it would: 130 for Ctrl-C, 143 for SIGTERM.
+      const failed =
+        options.resultFile === undefined && diedOf !== undefined && diedOf === forwarded
+          ? 128 + constants.signals[diedOf]
+          : 1;
       void written
         .then(
-          () => 1,
+          () => failed,
           (error: unknown) => {
             const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
             if (endedInside && exists) return 0;

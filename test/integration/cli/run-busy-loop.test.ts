@@ -84,4 +84,33 @@ describe('quickcd run: a handler that blocks the event loop', () => {
     expect(r.stderr).toContain('quickcd run: the runner did not stop within 5 s of SIGTERM');
     await expectOwnProcessKilled(f);
   }, 60_000);
+
+  it('Ctrl-C on a handler that awaits ends quickcd run with 130, as a killed process would', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';
+import { writeFileSync } from 'node:fs';
+on('PushEvent', async () => {
+  writeFileSync(process.env.PIDS_DIR + '/waiting', '');
+  await new Promise((r) => setTimeout(r, 3_600_000));
+}, { name: 'waits' });
+`,
+      'events.json': JSON.stringify([
+        makeEvent('PushEvent', pushPayload('refs/heads/main'), { id: '962' }),
+      ]),
+    });
+    const r = await runCli(
+      ['run', '--events', f.path('events.json'), '--handlers', f.path('handlers.ts')],
+      {
+        env: { PIDS_DIR: f.dir },
+        timeoutMs: 40_000,
+        onSpawn: (child) => {
+          void eventually(() => existsSync(f.path('waiting')), 'the handler waits', 20_000).then(
+            () => child.kill('SIGINT'),
+          );
+        },
+      },
+    );
+    expect(r.signal, 'quickcd run had to be killed by the test').toBeNull();
+    expect(r.code).toBe(130);
+  }, 60_000);
 });
