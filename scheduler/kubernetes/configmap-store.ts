@@ -1,9 +1,20 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
+import { collectGarbage } from '../../common/collect-garbage.js';
 import { QuickcdError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { compareEventIds } from '../../handlers/event.js';
 import type { Cursor } from '../cursor.js';
-import type { EventFilter, EventStore, StoredEvent } from '../ports/event-store.js';
+import type {
+  EventFilter,
+  EventStore,
+  StoredEvent,
+  StoredEventState,
+} from '../ports/event-store.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
 import {
@@ -11,7 +22,12 @@ import {
   createEventConfigMapCache,
   type EventConfigMapCache,
 } from './event-configmap-cache.js';
-import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
+import {
+  ANNOTATION,
+  configMapToEvent,
+  configMapToEventState,
+  eventToConfigMap,
+} from './event-configmap.js';
 import { updateEventConfigMap } from './update-event-configmap.js';
 import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
 
@@ -33,7 +49,19 @@ const LIST_PAGE = 250;
  * scheduler's resync period): a watch that went silent without an error is not the record.
  */
 const FRESH_LIST_MS = 5 * 60_000;
+/**
+ * A long list collects its garbage every this many pages: the pages' response buffers live
+ * outside V8's heap, which does not count them towards a collection soon, so across 40 pages
+ * (10,000 events) they piled up to ~35 MB and left the process's malloc heap that large for
+ * good (fragmented); collected every 5 pages it stays within a few MB (bench/RESULTS.md).
+ */
+const COLLECT_EVERY_PAGES = 5;
 const EVENT_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=event`;
+/** Asks the API server for the objects' metadata only (a PartialObjectMetadataList). */
+const METADATA_ONLY = setHeaderOptions(
+  'Accept',
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+);
 
 /**
  * The event store on ConfigMaps: one per event (`quickcd-<owner>-<repo>-<id>`, labelled so
@@ -73,19 +101,32 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
       core.readNamespacedConfigMap({ name, namespace }),
     );
 
-  /** Lists page by page (LIST_PAGE at a time), handing each page to `visit`. */
-  async function list(labelSelector: string, visit: (items: V1ConfigMap[]) => void): Promise<void> {
+  /**
+   * Lists page by page (LIST_PAGE at a time), handing each page to `visit`; with `metadataOnly`
+   * the ConfigMaps come without their data.
+   */
+  async function list(
+    labelSelector: string,
+    visit: (items: V1ConfigMap[]) => void,
+    metadataOnly = false,
+  ): Promise<void> {
     let next: string | undefined;
+    let pages = 0;
     do {
       const page = await call({ verb: 'list', resource: 'configmaps', namespace }, () =>
-        core.listNamespacedConfigMap({
-          namespace,
-          labelSelector,
-          limit: LIST_PAGE,
-          ...(next ? { _continue: next } : {}),
-        }),
+        core.listNamespacedConfigMap(
+          {
+            namespace,
+            labelSelector,
+            limit: LIST_PAGE,
+            ...(next ? { _continue: next } : {}),
+          },
+          metadataOnly ? METADATA_ONLY : undefined,
+        ),
       );
-      visit(page.items);
+      // A metadata-only list answers `items: null` when nothing matches.
+      visit(page.items ?? []);
+      if (++pages % COLLECT_EVERY_PAGES === 0) collectGarbage();
       next = page.metadata?._continue || undefined;
     } while (next);
   }
@@ -134,6 +175,40 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     });
   }
 
+  /** The label selector of `filter`; undefined when nothing can match. */
+  function selectorOf(filter: EventFilter): string | undefined {
+    let selector = EVENT_SELECTOR;
+    if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
+    if (filter.status !== undefined) {
+      if (filter.status.length === 0) return undefined;
+      selector += `,${LABEL.status} in (${filter.status.join(',')})`;
+    }
+    return selector;
+  }
+
+  /** The matching events' states from a metadata-only list (see EventStore.scanEventStates). */
+  async function scanStates(
+    filter: EventFilter,
+    visit: (state: StoredEventState) => void,
+  ): Promise<void> {
+    const selector = selectorOf(filter);
+    if (selector === undefined) return;
+    const visitStates = (items: V1ConfigMap[]) => {
+      for (const cm of items) {
+        let state: StoredEventState;
+        try {
+          state = configMapToEventState(cm);
+        } catch (error) {
+          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+          reportCorrupt(cm, error);
+          continue;
+        }
+        if (filter.repo === undefined || state.repo === filter.repo) visit(state);
+      }
+    };
+    await list(selector, visitStates, true);
+  }
+
   /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
   async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
     const cached = fromCache(filter);
@@ -142,12 +217,8 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     const open = OPEN_STATUSES.every(
       (s) => filter.status === undefined || filter.status.includes(s),
     );
-    let selector = EVENT_SELECTOR;
-    if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
-    if (filter.status !== undefined) {
-      if (filter.status.length === 0) return;
-      selector += `,${LABEL.status} in (${filter.status.join(',')})`;
-    }
+    const selector = selectorOf(filter);
+    if (selector === undefined) return;
     await list(selector, (items) => visitAll(items, filter.repo, visit));
     // Every open event listed from the API server: the cache answers for a while.
     if (open && filter.repo === undefined && cache.open() !== undefined) listedAt = started;
@@ -187,6 +258,7 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     },
 
     scanEvents: scan,
+    scanEventStates: scanStates,
 
     updateEvent: (repo, id, mutate) =>
       updateEventConfigMap({ core, namespace, cache, log, maxTries, read }, repo, id, mutate),
