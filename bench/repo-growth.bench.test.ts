@@ -31,6 +31,10 @@ const HANDLERS = `import { on } from 'quickcd';
 on('PushEvent', async () => {}, { name: 'noop' });
 `;
 const TICKS = 100; // USER_HZ on Linux
+/** The fast sources' listings of an idle repository: branch refs, tag refs, pull requests. */
+const WATCHED =
+  /\/repos\/(bench\/r\d+)\/(git\/matching-refs\/heads|git\/matching-refs\/tags|pulls)\b/;
+const WATCHED_LISTINGS = 3;
 
 const cpuSeconds = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -87,18 +91,27 @@ describe('growth with repositories', () => {
               'every repository polled',
               600_000,
             );
-            // The fast watchers' first requests (unconditional, so they cost rate limit) are
-            // spread by their budget: 300 a minute, 3 per repository. Measure once two poll
-            // intervals have passed without any, so the window holds only the idle cost.
+            // The fast watchers' first request of each listing is unconditional (no ETag yet), so
+            // it costs rate limit; their budget (300 a minute) spreads these over minutes from
+            // 100 repositories, with pauses. Measure once every repository's listings have been
+            // asked once, and no costing request came for two poll intervals: the window then
+            // holds only the idle cost.
+            const asked = new Set<string>();
+            let scanned = 0;
             await eventually(
               () => {
+                for (; scanned < github.requests.length; scanned++) {
+                  const m = WATCHED.exec(github.requests[scanned]!.path);
+                  if (m) asked.add(`${m[1]} ${m[2]}`);
+                }
                 const last = github.requests.findLast((r) => r.status !== 304);
                 return (
-                  (last === undefined || Date.now() - last.at.getTime() > 2 * POLL * 1000) && true
+                  asked.size >= n * WATCHED_LISTINGS &&
+                  (last === undefined || Date.now() - last.at.getTime() > 2 * POLL * 1000)
                 );
               },
-              'the first requests of every watcher',
-              1_200_000,
+              'the first request of every watcher of every repository',
+              1_800_000,
             );
             const pid = scheduler.child.pid!;
             const g0 = github.requests.length;

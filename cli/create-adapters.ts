@@ -11,6 +11,8 @@ import { createLocalExecutor } from '../scheduler/local-executor.js';
 import type { KubeEventRecorder } from '../scheduler/kubernetes/record-kube-event.js';
 import type { Clock } from '../common/clock.js';
 import type { HistoryKeeper } from '../scheduler/kubernetes/create-history-keeper.js';
+import type { EventConfigMapCache } from '../scheduler/kubernetes/event-configmap-cache.js';
+import type { RunInformers } from '../scheduler/kubernetes/run-informers.js';
 import { writeHandlersBundle } from '../scheduler/write-handlers-bundle.js';
 import { createLockFileLeadership } from '../scheduler/lock-file-leadership.js';
 import type { EventStore } from '../scheduler/ports/event-store.js';
@@ -43,6 +45,18 @@ export async function createAdapters(
     target ??= k().createKubeConfig(config);
     return target;
   };
+  // One informer of each kind, shared: the open event ConfigMaps (the store, and the uids the
+  // executor, history keeper and Event recorder need) and the run Jobs and Pods (every
+  // executor made on a handlers reload, and the history keeper).
+  let eventCache: EventConfigMapCache | undefined;
+  const eventCacheOf = () => (eventCache ??= k().createEventConfigMapCache({ ...kube(), log }));
+  const eventConfigMaps = () =>
+    config.store === 'kubernetes' ? { eventConfigMaps: eventCacheOf() } : {};
+  let runInformers: RunInformers | undefined;
+  const runs = () => {
+    runInformers ??= k().createRunInformers({ ...kube(), log });
+    return runInformers;
+  };
   const stateDir = resolve(config.stateDir);
   // The scheduler creates its state directory; an operator command only reads or changes one.
   if (operator) {
@@ -70,7 +84,12 @@ export async function createAdapters(
     store(): EventStore {
       if (config.store === 'file') return createFileStore({ stateDir, create: !operator, log });
       const { kubeConfig, namespace } = kube();
-      return k().createConfigMapStore({ kubeConfig, namespace, log });
+      return k().createConfigMapStore({
+        kubeConfig,
+        namespace,
+        log,
+        cache: eventCacheOf(),
+      });
     },
 
     leadership(): Leadership {
@@ -110,7 +129,15 @@ export async function createAdapters(
         log,
       });
       published = handlers;
-      return k().createJobExecutor({ kubeConfig, namespace, config, handlers, log });
+      return k().createJobExecutor({
+        kubeConfig,
+        namespace,
+        config,
+        handlers,
+        log,
+        runs: runs(),
+        ...eventConfigMaps(),
+      });
     },
 
     /**
@@ -140,7 +167,15 @@ export async function createAdapters(
     history(clock: Clock, redact: (text: string) => string): HistoryKeeper | undefined {
       if (config.executor !== 'kubernetes' || config.store !== 'kubernetes') return undefined;
       const { kubeConfig, namespace } = kube();
-      return k().createHistoryKeeper({ kubeConfig, namespace, log, clock, redact });
+      return k().createHistoryKeeper({
+        kubeConfig,
+        namespace,
+        log,
+        clock,
+        redact,
+        runs: runs(),
+        ...eventConfigMaps(),
+      });
     },
 
     /** Kubernetes Events on the event ConfigMaps (the ConfigMap store only). */
@@ -154,6 +189,7 @@ export async function createAdapters(
         log,
         clock,
         redact,
+        ...eventConfigMaps(),
       });
     },
   };

@@ -13,3 +13,5 @@ export { pruneHandlers } from '../scheduler/kubernetes/prune-handlers.js';
 export { publishHandlers } from '../scheduler/kubernetes/publish-handlers.js';
 export { createKubeEventRecorder } from '../scheduler/kubernetes/record-kube-event.js';
 export { createHistoryKeeper } from '../scheduler/kubernetes/create-history-keeper.js';
+export { createEventConfigMapCache } from '../scheduler/kubernetes/event-configmap-cache.js';
+export { createRunInformers } from '../scheduler/kubernetes/run-informers.js';

@@ -9,7 +9,8 @@ export interface BoundedOutput {
 
 /**
  * Keeps the first `headChars` and the last `tailChars` of a stream, so a command that prints
- * 200 MB (or never stops) costs a bounded amount of memory.
+ * 200 MB (or never stops) costs a bounded amount of memory; what is shown of them ends and
+ * begins at a line end when there is one.
  */
 export function createBoundedOutput(headChars: number, tailChars: number): BoundedOutput {
   let head = '';
@@ -27,10 +28,15 @@ export function createBoundedOutput(headChars: number, tailChars: number): Bound
       tail = chunk.length >= tailChars ? chunk.slice(-tailChars) : (tail + chunk).slice(-tailChars);
     },
     text() {
-      const omitted = length - head.length - tail.length;
-      return omitted > 0
-        ? `${head}\n… ${omitted} characters of output omitted …\n${tail}`
-        : head + tail;
+      if (length - head.length - tail.length <= 0) return head + tail;
+      // Whole lines on both sides of the cut: a line cut in two (a secret in it, that the
+      // redaction cannot recognise by half) is left out, unless it is all that is kept.
+      const headEnd = head.lastIndexOf('\n') + 1;
+      const kept = headEnd > 0 ? head.slice(0, headEnd) : head;
+      const tailStart = tail.indexOf('\n') + 1;
+      const end = tailStart > 0 && tailStart < tail.length ? tail.slice(tailStart) : tail;
+      const omitted = length - kept.length - end.length;
+      return `${kept.replace(/\n$/, '')}\n… ${omitted} characters of output omitted …\n${end}`;
     },
     get length() {
       return length;

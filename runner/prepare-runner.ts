@@ -126,13 +126,18 @@ export function prepareRunner(options: PrepareRunnerOptions): RunnerDeps {
 /**
  * A pull request whose head is not known to live in the event's own repository. Fails closed:
  * a deleted fork (`head.repo: null`), a head without a `full_name` or without a `repo` at all
- * count as a fork. Events without a pull request are not from a fork.
+ * count as a fork, and so does a comment on a pull request (an IssueCommentEvent's payload
+ * names the pull request but not its head). Events without a pull request are not from a fork.
  */
 export function isFromFork(event: GitHubEvent): boolean {
   const payload = event.payload as {
     pull_request?: { head?: { repo?: { full_name?: unknown } | null } | null } | null;
+    issue?: { pull_request?: unknown } | null;
   } | null;
-  if (payload?.pull_request === undefined) return false;
+  if (payload?.pull_request === undefined) {
+    const onPullRequest = payload?.issue?.pull_request;
+    return onPullRequest !== undefined && onPullRequest !== null;
+  }
   const head = payload.pull_request?.head?.repo?.full_name;
   return typeof head !== 'string' || head.toLowerCase() !== event.repo.name.toLowerCase();
 }

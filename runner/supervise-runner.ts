@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { encodeRunResult } from '../common/encode-run-result.js';
 import type { HandlerResult } from '../common/run-result.js';
 import type { Lane } from '../handlers/registry.js';
@@ -31,6 +32,13 @@ export interface SuperviseOptions {
   readonly assignment?: Promise<SpareAssignment | undefined>;
   /** Where the supervisor says what it did (stderr). */
   readonly warn: (text: string) => void;
+  /** The command, in what it says; default `quickcd runner`. */
+  readonly name?: string;
+  /**
+   * Whether the run owns this process group (a Job's container, the local executor): its
+   * other members die with it too. Default true; not for `quickcd run` in a terminal pipeline.
+   */
+  readonly ownGroup?: boolean;
 }
 
 /**
@@ -44,6 +52,7 @@ export interface SuperviseOptions {
  */
 export function superviseRunner(options: SuperviseOptions): Promise<number> {
   const grace = options.graceMs ?? STOP_GRACE_MS;
+  const name = options.name ?? 'quickcd runner';
   const marker = markRun(options.env);
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...options.args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -65,7 +74,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
     if (killedFor !== undefined || child.exitCode !== null) return;
     killedFor = reason;
     timedOut = timeout;
-    options.warn(`quickcd runner: ${reason}: killing it\n`);
+    options.warn(`${name}: ${reason}: killing it\n`);
     child.kill('SIGKILL');
   };
   if (options.assignment) {
@@ -111,7 +120,9 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       results.push(message.result);
     }
   });
+  let forwarded: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    forwarded ??= signal;
     child.kill(signal);
     stopTimer ??= setTimeout(
       () =>
@@ -165,7 +176,7 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
         : [];
       // What the handlers left running goes before the result is written: a written result
       // is the end of the run for the local executor.
-      killLeftoverProcesses({ ownGroup: true, marker });
+      killLeftoverProcesses({ ownGroup: options.ownGroup ?? true, marker });
       const written =
         resultFile && eventId !== undefined
           ? writeFile(
@@ -175,14 +186,20 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
               { flag: diedOf || endedInside ? 'wx' : 'w' },
             )
           : Promise.resolve();
+      // With no result file (`quickcd run`), a run that died of the signal it was sent ends as
+      // a process killed by it would: 130 for Ctrl-C, 143 for SIGTERM.
+      const failed =
+        resultFile === undefined && diedOf !== undefined && diedOf === forwarded
+          ? 128 + constants.signals[diedOf]
+          : 1;
       void written
         .then(
-          () => 1,
+          () => failed,
           (error: unknown) => {
             const exists = (error as NodeJS.ErrnoException).code === 'EEXIST';
             if (endedInside && exists) return 0;
             if (!(diedOf && exists)) {
-              options.warn(`quickcd runner: writing the result failed: ${String(error)}\n`);
+              options.warn(`${name}: writing the result failed: ${String(error)}\n`);
             }
             return 1;
           },

@@ -1,7 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import { compareEventIds } from '../handlers/event.js';
 import type { EventStore, StoredEvent } from './ports/event-store.js';
-import { scanStoredEvents } from './scan-stored-events.js';
+import { scanStoredEventStates } from './scan-stored-events.js';
 
 export interface PruneEventsOptions {
   /** Finished events stored longer ago than this are deleted. */
@@ -43,9 +43,10 @@ export async function pruneEvents(
     );
   }
   const cutoff = now.getTime() - retentionDays * DAY_MS;
-  // What deciding needs, not the events: history can be long (scanned, not listed).
+  // What deciding needs, not the events: history can be long (scanned, not listed; without
+  // payloads where the store can).
   const byRepo = new Map<string, Finished[]>();
-  await scanStoredEvents(store, { status: FINISHED }, (event) => {
+  await scanStoredEventStates(store, { status: FINISHED }, (event) => {
     // Guard: a store that ignores the status filter must not make us delete live events.
     if (!(FINISHED as readonly string[]).includes(event.status)) return;
     const finished = byRepo.get(event.repo) ?? [];

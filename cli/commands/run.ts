@@ -5,6 +5,8 @@ import type { HandlerResult } from '../../common/run-result.js';
 import { laneOf, matchHandlers } from '../../handlers/registry.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { runEvent } from '../../runner/run-event.js';
+import type { RunnerProgress } from '../../runner/supervise-runner.js';
+import { SUPERVISED_ENV } from '../../runner/supervised-env.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
 import { prepareHandlersRun } from '../prepare-handlers-run.js';
 import { requireGitHubAccess } from '../require-github-access.js';
@@ -36,6 +38,22 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
     help: { type: 'boolean', short: 'h' },
   },
   async run({ flags, env, stdout, stderr }) {
+    // The handlers run in a child the supervisor can kill, as under `quickcd runner`: a handler
+    // that blocks the event loop (and ignores SIGTERM) is killed 5 s after its timeout.
+    if (env[SUPERVISED_ENV] !== '1') {
+      const { superviseRunner } = await import('../../runner/supervise-runner.js');
+      const args = Object.entries(flags).flatMap(([k, v]) =>
+        v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [],
+      );
+      return superviseRunner({
+        args: ['run', ...args],
+        env,
+        warn: stderr,
+        name: 'quickcd run',
+        ownGroup: false,
+      });
+    }
+    const send = process.send?.bind(process) as ((m: RunnerProgress) => boolean) | undefined;
     const config = loadConfig(env, {
       ...flags,
       'log-level': flags['log-level'] ?? env.QUICKCD_LOG_LEVEL ?? 'warn',
@@ -99,6 +117,17 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
           write: deps.write,
           log: deps.log,
           defaultTimeoutSeconds: config.handlerTimeoutSeconds,
+          ...(send
+            ? {
+                onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
+                onHandlerResult: (r) =>
+                  void send({
+                    type: 'finished',
+                    eventId: event.id,
+                    result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
+                  }),
+              }
+            : {}),
         });
         results.push(...result.results);
         const lostHere = perEvent.reporter.lostWrites?.();

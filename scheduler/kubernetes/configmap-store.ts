@@ -1,13 +1,34 @@
-import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
+import { collectGarbage } from '../../common/collect-garbage.js';
 import { QuickcdError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { compareEventIds } from '../../handlers/event.js';
 import type { Cursor } from '../cursor.js';
-import type { EventFilter, EventStore, StoredEvent } from '../ports/event-store.js';
+import type {
+  EventFilter,
+  EventStore,
+  StoredEvent,
+  StoredEventState,
+} from '../ports/event-store.js';
 import { apiStatusCode, kubernetesError, type KubeCall } from './kubernetes-api-error.js';
 import { configMapToCursor, cursorToConfigMap } from './configmap-cursor.js';
-import { watchEventConfigMaps } from './watch-event-configmaps.js';
-import { ANNOTATION, configMapToEvent, eventToConfigMap } from './event-configmap.js';
+import {
+  OPEN_STATUSES,
+  createEventConfigMapCache,
+  type EventConfigMapCache,
+} from './event-configmap-cache.js';
+import {
+  ANNOTATION,
+  configMapToEvent,
+  configMapToEventState,
+  eventToConfigMap,
+} from './event-configmap.js';
+import { updateEventConfigMap } from './update-event-configmap.js';
 import { LABEL, MANAGED_BY, cursorConfigMapName, eventConfigMapName, repoLabel } from './names.js';
 
 export interface ConfigMapStoreOptions {
@@ -18,21 +39,46 @@ export interface ConfigMapStoreOptions {
   readonly now?: () => Date;
   /** Tries of a read-modify-write before giving up on conflicts (default 10). */
   readonly maxConflictRetries?: number;
+  /** The informer on the open event ConfigMaps (shared with the Job executor); default: its own. */
+  readonly cache?: EventConfigMapCache;
 }
 
 const LIST_PAGE = 250;
+/**
+ * The open events are listed from the cache, but from the API server at least this often (the
+ * scheduler's resync period): a watch that went silent without an error is not the record.
+ */
+const FRESH_LIST_MS = 5 * 60_000;
+/**
+ * A long list collects its garbage every this many pages: the pages' response buffers live
+ * outside V8's heap, which does not count them towards a collection soon, so across 40 pages
+ * (10,000 events) they piled up to ~35 MB and left the process's malloc heap that large for
+ * good (fragmented); collected every 5 pages it stays within a few MB (bench/RESULTS.md).
+ */
+const COLLECT_EVERY_PAGES = 5;
 const EVENT_SELECTOR = `${LABEL.managedBy}=${MANAGED_BY},${LABEL.kind}=event`;
-const OWN_ANNOTATIONS = new Set<string>(Object.values(ANNOTATION));
+/** Asks the API server for the objects' metadata only (a PartialObjectMetadataList). */
+const METADATA_ONLY = setHeaderOptions(
+  'Accept',
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+);
 
 /**
  * The event store on ConfigMaps: one per event (`quickcd-<owner>-<repo>-<id>`, labelled so
  * `kubectl get cm -l quickcd.dev/status=failed` works) and one cursor per repository. Updates
- * are read-modify-write with the resourceVersion; a conflict re-reads and retries.
+ * are read-modify-write with the resourceVersion; a conflict re-reads and retries. While it is
+ * subscribed (the scheduler, while it leads), an informer on the open events answers the read
+ * of a read-modify-write and the list of open events: a stale copy costs a 409 and a fresh
+ * read, never a wrong write.
  */
 export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore {
   const { namespace, log } = options;
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const maxTries = options.maxConflictRetries ?? 10;
+  const now = options.now ?? (() => new Date());
+  const cache =
+    options.cache ?? createEventConfigMapCache({ kubeConfig: options.kubeConfig, namespace, log });
+  let listedAt: number | undefined;
 
   async function call<T>(what: KubeCall, run: () => Promise<T>): Promise<T> {
     try {
@@ -55,19 +101,32 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
       core.readNamespacedConfigMap({ name, namespace }),
     );
 
-  /** Lists page by page (LIST_PAGE at a time), handing each page to `visit`. */
-  async function list(labelSelector: string, visit: (items: V1ConfigMap[]) => void): Promise<void> {
+  /**
+   * Lists page by page (LIST_PAGE at a time), handing each page to `visit`; with `metadataOnly`
+   * the ConfigMaps come without their data.
+   */
+  async function list(
+    labelSelector: string,
+    visit: (items: V1ConfigMap[]) => void,
+    metadataOnly = false,
+  ): Promise<void> {
     let next: string | undefined;
+    let pages = 0;
     do {
       const page = await call({ verb: 'list', resource: 'configmaps', namespace }, () =>
-        core.listNamespacedConfigMap({
-          namespace,
-          labelSelector,
-          limit: LIST_PAGE,
-          ...(next ? { _continue: next } : {}),
-        }),
+        core.listNamespacedConfigMap(
+          {
+            namespace,
+            labelSelector,
+            limit: LIST_PAGE,
+            ...(next ? { _continue: next } : {}),
+          },
+          metadataOnly ? METADATA_ONLY : undefined,
+        ),
       );
-      visit(page.items);
+      // A metadata-only list answers `items: null` when nothing matches.
+      visit(page.items ?? []);
+      if (++pages % COLLECT_EVERY_PAGES === 0) collectGarbage();
       next = page.metadata?._continue || undefined;
     } while (next);
   }
@@ -82,42 +141,87 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     log.error({ err: error, configMap: cm.metadata?.name }, 'skipped a corrupt event ConfigMap');
   }
 
-  /** Our labels and annotations over the stored object's, keeping ones others added. */
-  function merged(current: V1ConfigMap, wanted: V1ConfigMap): V1ConfigMap {
-    const annotations = Object.fromEntries(
-      Object.entries(current.metadata?.annotations ?? {}).filter(([k]) => !OWN_ANNOTATIONS.has(k)),
-    );
-    return {
-      ...wanted,
-      metadata: {
-        ...current.metadata,
-        labels: { ...current.metadata?.labels, ...wanted.metadata?.labels },
-        annotations: { ...annotations, ...wanted.metadata?.annotations },
-      },
-    };
+  /** Parses each of `items` (a corrupt one reported and skipped) that is of `repo` if given. */
+  function visitAll(
+    items: readonly V1ConfigMap[],
+    repo: string | undefined,
+    visit: (event: StoredEvent) => void,
+  ): void {
+    for (const cm of items) {
+      let event: StoredEvent;
+      try {
+        event = configMapToEvent(cm);
+      } catch (error) {
+        if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
+        reportCorrupt(cm, error);
+        continue;
+      }
+      if (repo === undefined || event.repo === repo) visit(event);
+    }
   }
 
-  /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
-  async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
+  /** The open events matching `filter` from the cache, when it may answer (else undefined). */
+  function fromCache(filter: EventFilter): V1ConfigMap[] | undefined {
+    const statuses = filter.status;
+    if (statuses === undefined || statuses.length === 0) return undefined;
+    if (!statuses.every((s) => (OPEN_STATUSES as readonly string[]).includes(s))) return undefined;
+    if (listedAt === undefined || now().getTime() - listedAt >= FRESH_LIST_MS) return undefined;
+    return cache.open()?.filter((cm) => {
+      const labels = cm.metadata?.labels ?? {};
+      return (
+        (statuses as readonly string[]).includes(labels[LABEL.status] ?? '') &&
+        (filter.repo === undefined || labels[LABEL.repo] === repoLabel(filter.repo))
+      );
+    });
+  }
+
+  /** The label selector of `filter`; undefined when nothing can match. */
+  function selectorOf(filter: EventFilter): string | undefined {
     let selector = EVENT_SELECTOR;
     if (filter.repo !== undefined) selector += `,${LABEL.repo}=${repoLabel(filter.repo)}`;
     if (filter.status !== undefined) {
-      if (filter.status.length === 0) return;
+      if (filter.status.length === 0) return undefined;
       selector += `,${LABEL.status} in (${filter.status.join(',')})`;
     }
-    await list(selector, (items) => {
+    return selector;
+  }
+
+  /** The matching events' states from a metadata-only list (see EventStore.scanEventStates). */
+  async function scanStates(
+    filter: EventFilter,
+    visit: (state: StoredEventState) => void,
+  ): Promise<void> {
+    const selector = selectorOf(filter);
+    if (selector === undefined) return;
+    const visitStates = (items: V1ConfigMap[]) => {
       for (const cm of items) {
-        let event: StoredEvent;
+        let state: StoredEventState;
         try {
-          event = configMapToEvent(cm);
+          state = configMapToEventState(cm);
         } catch (error) {
           if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
           reportCorrupt(cm, error);
           continue;
         }
-        if (filter.repo === undefined || event.repo === filter.repo) visit(event);
+        if (filter.repo === undefined || state.repo === filter.repo) visit(state);
       }
-    });
+    };
+    await list(selector, visitStates, true);
+  }
+
+  /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
+  async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
+    const cached = fromCache(filter);
+    if (cached) return visitAll(cached, filter.repo, visit);
+    const started = now().getTime();
+    const open = OPEN_STATUSES.every(
+      (s) => filter.status === undefined || filter.status.includes(s),
+    );
+    const selector = selectorOf(filter);
+    if (selector === undefined) return;
+    await list(selector, (items) => visitAll(items, filter.repo, visit));
+    // Every open event listed from the API server: the cache answers for a while.
+    if (open && filter.repo === undefined && cache.open() !== undefined) listedAt = started;
   }
 
   return {
@@ -125,7 +229,7 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
       const body = eventToConfigMap(event);
       const name = body.metadata?.name ?? '';
       try {
-        await core.createNamespacedConfigMap({ namespace, body });
+        cache.wrote(await core.createNamespacedConfigMap({ namespace, body }));
       } catch (error) {
         if (apiStatusCode(error) === 409) return false;
         throw kubernetesError({ verb: 'create', resource: 'configmaps', namespace, name }, error);
@@ -154,32 +258,10 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     },
 
     scanEvents: scan,
+    scanEventStates: scanStates,
 
-    async updateEvent(repo, id, mutate) {
-      const name = eventConfigMapName(repo, id);
-      for (let attempt = 1; ; attempt++) {
-        const current = await read(name);
-        if (current === undefined) {
-          throw new QuickcdError(
-            'EVENT_NOT_FOUND',
-            `Event ${id} of ${repo} is not stored (no ConfigMap "${name}" in namespace "${namespace}")`,
-            { repo, eventId: id, name, namespace },
-          );
-        }
-        const updated = mutate(configMapToEvent(current));
-        const body = merged(current, eventToConfigMap({ ...updated, repo, id }));
-        try {
-          const written = await core.replaceNamespacedConfigMap({ name, namespace, body });
-          return configMapToEvent(written);
-        } catch (error) {
-          if (apiStatusCode(error) === 409 && attempt < maxTries) {
-            log.debug({ repo, eventId: id, configMap: name, attempt }, 'conflict, retrying');
-            continue;
-          }
-          throw kubernetesError({ verb: 'update', resource: 'configmaps', namespace, name }, error);
-        }
-      }
-    },
+    updateEvent: (repo, id, mutate) =>
+      updateEventConfigMap({ core, namespace, cache, log, maxTries, read }, repo, id, mutate),
 
     async deleteEvent(repo, id) {
       const name = eventConfigMapName(repo, id);
@@ -215,7 +297,11 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     },
 
     subscribe(onChange) {
-      return watchEventConfigMaps({ kubeConfig: options.kubeConfig, namespace, log, onChange });
+      const unsubscribe = cache.subscribe(onChange);
+      return () => {
+        listedAt = undefined;
+        unsubscribe();
+      };
     },
   } satisfies EventStore;
 }

@@ -7,6 +7,8 @@ import { kubernetesError } from './kubernetes-api-error.js';
 import { LABEL, eventConfigMapName, repoLabel } from './names.js';
 import { TAIL_BYTES, failureCodes, keepRun, lastBytes } from './run-history.js';
 import { kubeCall } from './kube-call.js';
+import type { EventConfigMapCache } from './event-configmap-cache.js';
+import type { RunInformers } from './run-informers.js';
 
 export interface HistoryKeeper {
   /** Fed by the dispatcher: each recorded outcome keeps that run's result and output tail. */
@@ -30,6 +32,10 @@ export function createHistoryKeeper(options: {
   readonly log: Logger;
   readonly clock: Clock;
   readonly redact?: (text: string) => string;
+  /** The Job executor's informers: a run's Pods without a list. */
+  readonly runs?: RunInformers;
+  /** The store's cache: the event ConfigMap's uid without a read. */
+  readonly eventConfigMaps?: EventConfigMapCache;
 }): HistoryKeeper {
   const { namespace, log, clock } = options;
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
@@ -37,10 +43,15 @@ export function createHistoryKeeper(options: {
   let queue: Promise<void> = Promise.resolve();
 
   async function outputOf(job: string): Promise<string | undefined> {
-    const pods = await kubeCall('list', 'pods', () =>
-      core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}` }),
-    );
-    const pod = pods.items.sort(
+    // The outcome was read from these Pods: the informer has them, unless it is not running.
+    let pods = options.runs?.pods(job) ?? [];
+    if (pods.length === 0) {
+      const listed = await kubeCall('list', 'pods', () =>
+        core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${job}` }),
+      );
+      pods = listed.items;
+    }
+    const pod = [...pods].sort(
       (a, b) =>
         new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
         new Date(a.metadata?.creationTimestamp ?? 0).getTime(),
@@ -80,10 +91,13 @@ export function createHistoryKeeper(options: {
           TAIL_BYTES,
         );
         const owner = eventConfigMapName(event.repo, event.id);
-        const cm = await kubeCall('get', 'configmaps', () =>
-          core.readNamespacedConfigMap({ namespace, name: owner }),
-        );
-        const uid = cm.metadata?.uid;
+        const uid =
+          options.eventConfigMaps?.uid(owner) ??
+          (
+            await kubeCall('get', 'configmaps', () =>
+              core.readNamespacedConfigMap({ namespace, name: owner }),
+            )
+          ).metadata?.uid;
         if (!uid) return;
         const codes = failureCodes(event, lane);
         await keepRun(

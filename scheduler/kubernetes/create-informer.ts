@@ -12,6 +12,11 @@ export interface Informer<T extends KubernetesObject> {
   /** The cached object, if the informer has it (a miss proves nothing: it may lag). */
   get(name: string): T | undefined;
   list(): readonly T[];
+  /**
+   * Listed and watching, with no error since: its cache is as fresh as a watch makes it (still
+   * behind the API server by a watch event; never a reason to skip a conditional write).
+   */
+  synced(): boolean;
   /** Starts listing and watching (once; later calls return the same promise). */
   start(): Promise<void>;
   stop(): void;
@@ -57,16 +62,27 @@ export function createInformer<T extends KubernetesObject>(
   let started: Promise<void> | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  // Errors seen: a (re)start that ends with none since it began has listed and watches.
+  let errors = 0;
+  let healthy = false;
+  const begin = (): Promise<void> => {
+    const before = errors;
+    return informer.start().then(() => {
+      healthy = !stopped && errors === before;
+    });
+  };
   informer.on('add', (o) => options.onChange(o, false));
   informer.on('update', (o) => options.onChange(o, false));
   informer.on('delete', (o) => options.onChange(o, true));
   informer.on('error', (error: unknown) => {
     if (stopped) return;
+    errors++;
+    healthy = false;
     countWatchFailure(options.resource, error);
     log.debug({ path, err: error }, 'watch failed: listing and watching again');
     clearTimeout(retry);
     retry = setTimeout(() => {
-      if (!stopped) void informer.start();
+      if (!stopped) void begin();
     }, retryMs);
     retry.unref();
   });
@@ -74,13 +90,15 @@ export function createInformer<T extends KubernetesObject>(
     // A stopped informer's cache is not kept up to date: it answers nothing.
     get: (name) => (started ? informer.get(name, options.namespace) : undefined),
     list: () => (started ? informer.list(options.namespace) : []),
+    synced: () => started !== undefined && healthy,
     start() {
       stopped = false;
-      started ??= informer.start();
+      started ??= begin();
       return started;
     },
     stop() {
       stopped = true;
+      healthy = false;
       started = undefined;
       clearTimeout(retry);
       void informer.stop();

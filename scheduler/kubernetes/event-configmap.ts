@@ -9,6 +9,7 @@ import type {
   LaneState,
   MatchedEvent,
   StoredEvent,
+  StoredEventState,
 } from '../ports/event-store.js';
 import { storedEventProblems } from '../stored-event-problems.js';
 import { LABEL, MANAGED_BY, eventConfigMapName, repoLabel } from './names.js';
@@ -193,6 +194,30 @@ function decodeEvent(cm: V1ConfigMap): GitHubEvent {
 }
 
 /** The stored event held by an event ConfigMap (pure; the inverse of eventToConfigMap). */
+/**
+ * An event ConfigMap's state from its metadata alone (a metadata-only list has no `data`):
+ * repository, id, status and when it was stored.
+ */
+export function configMapToEventState(cm: V1ConfigMap): StoredEventState {
+  const labels = cm.metadata?.labels ?? {};
+  const annotations = cm.metadata?.annotations ?? {};
+  const status = labels[LABEL.status] as EventStatus | undefined;
+  const repo = annotations[ANNOTATION.repo];
+  const id = labels[LABEL.eventId];
+  if (status === undefined || !STATUSES.includes(status) || repo === undefined || !id) {
+    throw corrupt(
+      cm,
+      `expected label ${LABEL.status} (one of ${STATUSES.join('|')}), label ${LABEL.eventId} ` +
+        `and annotation ${ANNOTATION.repo}`,
+    );
+  }
+  const storedAt =
+    annotations[ANNOTATION.storedAt] ??
+    cm.metadata?.creationTimestamp?.toISOString() ??
+    new Date(0).toISOString();
+  return { repo, id, status, storedAt };
+}
+
 export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
   const labels = cm.metadata?.labels ?? {};
   const annotations = cm.metadata?.annotations ?? {};

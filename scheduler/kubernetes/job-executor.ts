@@ -11,6 +11,7 @@ import { jobFinished, jobOutcome } from './job-outcome.js';
 import { LABEL, eventConfigMapName, jobName } from './names.js';
 import type { PublishedHandlers } from './publish-handlers.js';
 import { createRunInformers, type RunInformers } from './run-informers.js';
+import type { EventConfigMapCache } from './event-configmap-cache.js';
 
 export interface JobExecutorOptions {
   readonly kubeConfig: KubeConfig;
@@ -21,6 +22,8 @@ export interface JobExecutorOptions {
   readonly log: Logger;
   /** The informers to observe runs with; default: its own, running while subscribed. */
   readonly runs?: RunInformers;
+  /** The store's cache of event ConfigMaps: their uid and encoding without a read. */
+  readonly eventConfigMaps?: EventConfigMapCache;
   readonly clock?: Clock;
 }
 
@@ -135,9 +138,10 @@ export function createJobExecutor(options: JobExecutorOptions): Executor {
       const name = nameOf(spec);
       const cmName = eventConfigMapName(spec.event.repo, spec.event.id);
       const jlog = log.child({ repo: spec.event.repo, eventId: spec.event.id, job: name });
-      let eventConfigMap;
+      // Any version of it will do: its uid and the encoding of event.json never change.
+      let eventConfigMap = options.eventConfigMaps?.get(cmName);
       try {
-        eventConfigMap = await kubeCall(
+        eventConfigMap ??= await kubeCall(
           'get',
           'configmaps',
           () => core.readNamespacedConfigMap({ namespace, name: cmName }),

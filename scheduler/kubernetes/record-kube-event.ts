@@ -6,6 +6,7 @@ import type { Clock } from '../../common/clock.js';
 import type { SchedulerObserver } from '../scheduler-observer.js';
 import { eventConfigMapName } from './names.js';
 import { kubeCall } from './kube-call.js';
+import type { EventConfigMapCache } from './event-configmap-cache.js';
 
 /** One Kubernetes Event (events.k8s.io/v1) about an event ConfigMap. */
 export interface KubeEventNote {
@@ -42,6 +43,8 @@ export interface KubeEventRecorderOptions {
   readonly burst?: number;
   /** … then one per this many ms (default 6000: 10 a minute). */
   readonly refillMs?: number;
+  /** The store's cache: the ConfigMaps' uids without a read. */
+  readonly eventConfigMaps?: EventConfigMapCache;
 }
 
 export const REPORTING_CONTROLLER = 'quickcd.dev/scheduler';
@@ -90,7 +93,7 @@ export function createKubeEventRecorder(options: KubeEventRecorderOptions): Kube
   };
 
   async function uidOf(name: string): Promise<string | undefined> {
-    const known = uids.get(name);
+    const known = uids.get(name) ?? options.eventConfigMaps?.uid(name);
     if (known) return known;
     // Without it the Event still shows in `kubectl get events`, not in `kubectl describe`.
     const uid = await kubeCall('get', 'configmaps', () =>

@@ -98,8 +98,9 @@ function dataOf(runs: readonly KeptRun[]): Record<string, string> {
 
 /**
  * Adds `run` to the event's history ConfigMap (created owned by the event ConfigMap, so it goes
- * with the event), dropping the oldest runs beyond the size budget. A concurrent writer (the
- * other lane) makes it re-read and try again.
+ * with the event), dropping the oldest runs beyond the size budget. A first attempt creates it
+ * without reading first (there is rarely one yet); an AlreadyExists, a later attempt or a
+ * concurrent writer (the other lane) makes it read and replace, and try again on a conflict.
  */
 export async function keepRun(
   core: CoreV1Api,
@@ -109,17 +110,20 @@ export async function keepRun(
   run: KeptRun,
 ): Promise<void> {
   const name = historyConfigMapName(owner.name);
+  let read = run.attempt > 1;
   for (let attempt = 1; ; attempt++) {
     let current: V1ConfigMap | undefined;
-    try {
-      current = await kubeCall(
-        'get',
-        'configmaps',
-        () => core.readNamespacedConfigMap({ namespace, name }),
-        [404],
-      );
-    } catch (error) {
-      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    if (read) {
+      try {
+        current = await kubeCall(
+          'get',
+          'configmaps',
+          () => core.readNamespacedConfigMap({ namespace, name }),
+          [404],
+        );
+      } catch (error) {
+        if (!(error instanceof ApiException && error.code === 404)) throw error;
+      }
     }
     const runs = [...(current ? runsOf(current) : []).filter((r) => r.job !== run.job), run];
     const size = (rs: readonly KeptRun[]) => JSON.stringify(dataOf(rs)).length;
@@ -160,6 +164,7 @@ export async function keepRun(
     } catch (error) {
       const conflict = error instanceof ApiException && (error.code === 409 || error.code === 404);
       if (!conflict || attempt >= 5) throw error;
+      read = true;
     }
   }
 }

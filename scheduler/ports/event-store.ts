@@ -64,6 +64,9 @@ export interface MatchedEvent {
 
 export type EventMutation = (event: StoredEvent) => StoredEvent;
 
+/** What retention decides on: an event's place and state, without its payload. */
+export type StoredEventState = Pick<StoredEvent, 'repo' | 'id' | 'status' | 'storedAt'>;
+
 export interface EventFilter {
   readonly repo?: string;
   readonly status?: readonly EventStatus[];
@@ -85,6 +88,11 @@ export interface EventStore {
    * scheduler's memory does not grow with the events it keeps.
    */
   scanEvents?(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void>;
+  /**
+   * Like scanEvents, without reading the payloads (a ConfigMap store lists metadata only): for
+   * what needs only each event's state, such as retention.
+   */
+  scanEventStates?(filter: EventFilter, visit: (state: StoredEventState) => void): Promise<void>;
   /** Applies `mutate` to the latest version; a concurrent write makes it re-read and retry. */
   updateEvent(repo: string, id: string, mutate: EventMutation): Promise<StoredEvent>;
   deleteEvent(repo: string, id: string): Promise<void>;

@@ -169,6 +169,13 @@ describe('embedded scheduler runs', { timeout: 120_000 }, () => {
     expect(dead.lanes.nonblocking?.lastError).toMatch(/exited with status 3/);
     expect(dead.lanes.nonblocking?.lastError).toContain('last words before exit');
     expect(existsSync(join(dir, `deployed-${die.id}`))).toBe(false);
+    // One log line per launch: the dispatcher's `launched`, nothing else at info about it.
+    for (const e of [ok, mess, die]) {
+      const launchLines = scheduler.logs.filter(
+        (l) => l.eventId === e.id && Number(l.level) >= 30 && /launch/i.test(String(l.msg)),
+      );
+      expect(launchLines.map((l) => l.msg)).toEqual(['launched']);
+    }
     await scheduler.stop();
   });
 });

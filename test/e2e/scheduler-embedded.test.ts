@@ -294,6 +294,9 @@ describe('quickcd scheduler --store file --executor local', { timeout: 120_000 }
     expect(await scheduler.stop('SIGTERM')).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await statusOf(a.id)).toBe('running');
+    // The table shows the handler that is running as running (not pending).
+    const row = (await events()).stdout.split('\n').find((l) => l.startsWith(a.id));
+    expect(row).toMatch(/\srunning\s.*\bdeploy:running$/);
     // The runner still runs: a new scheduler records its result.
     const next = start();
     rmSync(join(dir, `hold-${a.id}`));

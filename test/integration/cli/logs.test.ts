@@ -166,6 +166,9 @@ describeCluster('quickcd logs on the real control plane', { timeout: 60_000 }, (
     const logs = await cluster.kubectl(['logs', '-n', namespace, `job/${jobNames[1]}`]);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain('deploying aaaaaaa');
+    // quickcd's own lines are short text lines (QUICKCD_LOG_FORMAT=json for JSON), not pino JSON.
+    expect(logs.stdout).toMatch(/^\d\d:\d\d:\d\d INFO runner finished eventId=\d+ /m);
+    expect(logs.stdout).not.toMatch(/^\{"level"/m);
     const jobs = await cluster.kubectl([
       'get',
       'jobs',

@@ -124,6 +124,51 @@ describe('quickcd run --github', () => {
     }
   });
 
+  it('quickcd runner (a Job, the local executor) counts the lost writes in its summary line', async () => {
+    const fault = { kind: 'status', status: 422, method: 'POST', times: Infinity } as const;
+    const comments = github.fault({
+      ...fault,
+      path: `/repos/acme/lossy-runner/commits/${SHA}/comments`,
+    });
+    const statuses = github.fault({ ...fault, path: `/repos/acme/lossy-runner/statuses/${SHA}` });
+    try {
+      const files = writeFiles({
+        'handlers.ts': HANDLERS,
+        'event.json': JSON.stringify(
+          makeEvent('PushEvent', pushPayload('refs/heads/main', SHA), {
+            repo: 'acme/lossy-runner',
+          }),
+        ),
+      });
+      const r = await runCli(
+        [
+          ...[
+            'runner',
+            '--event',
+            files.path('event.json'),
+            '--handlers',
+            files.path('handlers.ts'),
+          ],
+          ...['--result', files.path('result.json'), '--reporter', 'github'],
+        ],
+        {
+          env: {
+            QUICKCD_GITHUB_URL: github.url,
+            QUICKCD_GITHUB_TOKEN: github.token,
+            QUICKCD_COMMENT_INTERVAL: '0',
+          },
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /INFO runner finished .*lostWrites="GitHub writes lost: 1 comment, 1 status/,
+      );
+    } finally {
+      comments.remove();
+      statuses.remove();
+    }
+  });
+
   it('says which variable is missing when --github has no credentials', async () => {
     const files = writeFiles({ 'handlers.ts': HANDLERS, 'events.json': '[]' });
     const r = await runCli([

@@ -57,6 +57,25 @@ describe('quickcd scheduler: bad input names the problem and the fix', () => {
     expect(r.stderr).not.toContain('unexpected error');
   });
 
+  it('a handlers import that cannot be resolved fails the start, naming the file, the import and the fix', async () => {
+    const f = writeFiles({
+      'handlers.ts': `import { on } from 'quickcd';\nimport { x } from './lib/nope.js';\non('PushEvent', async () => x);\n`,
+    });
+    const r = await runCli(
+      [
+        ...['scheduler', '--handlers', f.path('handlers.ts'), '--repo', 'acme/webapp'],
+        ...['--store', 'file', '--state-dir', f.path('state'), '--executor', 'local'],
+      ],
+      // Nothing listens there: the handlers are checked before GitHub is asked anything.
+      { env: { QUICKCD_GITHUB_TOKEN: 'x', QUICKCD_GITHUB_URL: 'http://127.0.0.1:1' } },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      `Cannot load handlers file ${f.path('handlers.ts')}: line 2, column 19: Could not resolve "./lib/nope.js"`,
+    );
+    expect(r.stderr).toContain('a .ts module is imported as ./name.js or ./name.ts');
+  });
+
   it('an invalid store names the flag and the choices', async () => {
     const r = await runCli(['scheduler', '--handlers', HANDLERS, '--store', 'redis'], {
       env: { QUICKCD_GITHUB_TOKEN: 'x', QUICKCD_REPO: 'acme/webapp' },

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -73,6 +74,16 @@ describeCluster('npm run test-cluster', { timeout: 120_000 }, () => {
       child.kill('SIGTERM');
       const [code] = (await exited) as [number | null];
       expect(code).toBe(0);
+      // Everything stopped with it: nothing listens on the API server's port any more.
+      const port = Number(/:(\d+) /.exec(first)?.[1]);
+      const refused = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve('connected');
+        });
+        socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+      expect(refused).toBe('ECONNREFUSED');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -127,6 +127,10 @@ describeCluster('helm install, upgrade, uninstall of charts/quickcd', { timeout:
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr, 'no warnings (PodSecurity or others)').toBe('');
     expect(out.stdout).toContain('ServiceAccount cd-quickcd-runner');
+    // the default image is a placeholder no cluster can pull: the notes say so
+    expect(out.stdout).toContain(
+      'WARNING: image.repository is the placeholder ghcr.io/quickcd/runner, which is not published',
+    );
     expect(await releaseObjects(namespace)).toEqual(
       expect.arrayContaining([
         'ConfigMap/cd-quickcd-handlers',
@@ -164,15 +168,21 @@ describeCluster('helm install, upgrade, uninstall of charts/quickcd', { timeout:
   });
 
   it('a second release in the namespace gets its own runner ServiceAccount and Lease', async () => {
-    await helm([
+    const notes = await helm([
       'install',
       'staging',
       chartDir,
       '--namespace',
       namespace,
       '-f',
-      valuesFile({ repos: ['acme/api'], handlers: { content: HANDLERS } }),
+      valuesFile({
+        repos: ['acme/api'],
+        handlers: { content: HANDLERS },
+        image: { repository: 'registry.example.com/quickcd/runner' },
+      }),
     ]);
+    expect(notes).toContain('with the image registry.example.com/quickcd/runner:base');
+    expect(notes).not.toContain('WARNING: image.repository');
     const env = async (name: string) =>
       Object.fromEntries(
         (

@@ -43,14 +43,16 @@ const p = (group: string, resource: string, verb: string): Permission => ({
  * Role, and the runner calls no Kubernetes API.
  */
 const USED: readonly Permission[] = [
-  // configmap-store.ts read(): getEvent(id, repo), getCursor, updateEvent's read;
-  // job-executor.ts launch(): the event ConfigMap (its uid owns the Job);
+  // configmap-store.ts read(): getEvent(id, repo), getCursor, updateEvent's read (after a 409
+  // or when the cache has not got it); job-executor.ts launch(): the event ConfigMap (its uid
+  // owns the Job) when the cache has not got it; run-history.ts keepRun: the history ConfigMap;
   // publish-handlers.ts: the already published handlers ConfigMap (after a 409)
   p('', 'configmaps', 'get'),
   // configmap-store.ts list(): listEvents, getEvent(id) without a repository;
   // prune-handlers.ts: this scheduler's handlers ConfigMaps
   p('', 'configmaps', 'list'),
-  // watch-event-configmaps.ts: the open event ConfigMaps (store.subscribe wakes the dispatcher)
+  // event-configmap-cache.ts: the open event ConfigMaps (store.subscribe wakes the dispatcher;
+  // its cache answers the store's reads and the uids)
   p('', 'configmaps', 'watch'),
   // configmap-store.ts putEvent, putCursor (first time); publish-handlers.ts
   p('', 'configmaps', 'create'),

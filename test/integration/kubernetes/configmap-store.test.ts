@@ -99,7 +99,8 @@ describeCluster('ConfigMap event store on the real API server', { timeout: 30_00
       path: 'quickcd-acme-webapp-45000000003',
       times: 100,
     });
-    await expect(store.updateEvent('acme/webapp', '45000000003', (e) => e)).rejects.toMatchObject({
+    const skip = (e: StoredEvent): StoredEvent => ({ ...e, status: 'skipped' });
+    await expect(store.updateEvent('acme/webapp', '45000000003', skip)).rejects.toMatchObject({
       code: 'KUBERNETES_FAILED',
       context: { name: 'quickcd-acme-webapp-45000000003', namespace, status: 409 },
     });
@@ -146,6 +147,24 @@ describeCluster('ConfigMap event store on the real API server', { timeout: 30_00
       scanned.push(e.id),
     );
     expect(scanned.sort()).toEqual(['100', '9']);
+    // Retention's scan: the states alone, from a list of the ConfigMaps' metadata (no payloads).
+    const states: unknown[] = [];
+    await own.scanEventStates!({ repo: 'acme/list', status: ['handled', 'failed'] }, (s) =>
+      states.push(s),
+    );
+    const storedAt = '2026-11-20T09:00:05.000Z';
+    expect(states.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { repo: 'acme/list', id: '100', status: 'failed', storedAt },
+      { repo: 'acme/list', id: '9', status: 'handled', storedAt },
+    ]);
+    const metadataList = cluster.proxy.requests.filter(
+      (r) => r.method === 'GET' && r.path.split('?')[0]?.endsWith('/configmaps'),
+    );
+    expect(metadataList.at(-1)?.accept).toContain('as=PartialObjectMetadataList');
+    // Nothing matching: the API server answers `items: null` to a metadata-only list.
+    const none: unknown[] = [];
+    await own.scanEventStates!({ repo: 'nobody/here' }, (s) => none.push(s));
+    expect(none).toEqual([]);
   });
 
   it('deletes an event (idempotently)', async () => {

@@ -11,11 +11,17 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../../common/config.js';
 import { parseEvent } from '../../../handlers/event.js';
 import { createJobExecutor } from '../../../scheduler/kubernetes/job-executor.js';
+import { createHistoryKeeper } from '../../../scheduler/kubernetes/create-history-keeper.js';
+import { createEventConfigMapCache } from '../../../scheduler/kubernetes/event-configmap-cache.js';
+import { createRunInformers } from '../../../scheduler/kubernetes/run-informers.js';
+import { readRunHistory } from '../../../scheduler/kubernetes/run-history.js';
+import { systemClock } from '../../../common/clock.js';
 import type { JobConfig } from '../../../scheduler/kubernetes/job-manifest.js';
 import {
   LABEL,
   MANAGED_BY,
   eventConfigMapName,
+  jobName,
   repoLabel,
 } from '../../../scheduler/kubernetes/names.js';
 import {
@@ -278,6 +284,104 @@ describeCluster('Kubernetes Job executor on the real control plane', { timeout: 
     // the informers: 6 per run — the same 2, a watch of the Jobs, one of the Pods, a GET of the
     // Job, a list of its Pods.)
     expect(made.length, made.join('\n')).toBeLessThanOrEqual(4 * runs);
+  });
+
+  it('with the store cache and shared informers: no event read; the history keeper reads only the log', async () => {
+    const runs = createRunInformers({ kubeConfig, namespace, log });
+    const eventConfigMaps = createEventConfigMapCache({ kubeConfig, namespace, log });
+    const ex = createJobExecutor({
+      kubeConfig,
+      namespace,
+      config,
+      handlers,
+      log,
+      runs,
+      eventConfigMaps,
+    });
+    const keeper = createHistoryKeeper({
+      kubeConfig,
+      namespace,
+      log,
+      clock: systemClock,
+      runs,
+      eventConfigMaps,
+    });
+    const stops = [ex.subscribe(() => {}), eventConfigMaps.subscribe(() => {})];
+    const ns = `/namespaces/${namespace}`;
+    const since = (from: number) =>
+      cluster.proxy.requests
+        .slice(from)
+        // The node agent's own (Pod status, its Node and Lease) left out.
+        .filter((r) => !/[?&]watch=true|\/status$|\/nodes|\/leases\//.test(r.path))
+        .map(
+          (r) =>
+            `${r.method} ${r.path.replace(/\?.*$/, '').replace(/\/[^/]*\d{11}[^/]*?(\/log)?$/, '/<name>$1')}${r.status === 409 ? ' 409' : ''}`,
+        );
+    /** Runs `spec` through launch, observe, release and keep; the requests of each part. */
+    const run = async (spec: LaunchSpec) => {
+      const cm = eventConfigMapName(repo, spec.event.id);
+      await eventually(() => eventConfigMaps.get(cm), 'the event ConfigMap cached');
+      const from = cluster.proxy.requests.length;
+      await ex.launch(spec);
+      const outcome = await finished(ex, spec);
+      expect(outcome.ok).toBe(true);
+      const kept = cluster.proxy.requests.length;
+      keeper.observer.outcomeRecorded?.({
+        event: spec.event,
+        lane: spec.lane,
+        attempt: spec.attempt,
+        ok: outcome.ok,
+        seconds: 1,
+        launch: jobName(repo, spec.event.id, spec.lane, spec.attempt),
+      });
+      await keeper.flush();
+      return {
+        executor: since(from).slice(0, since(from).length - since(kept).length),
+        keeper: since(kept),
+      };
+    };
+    try {
+      await run(await storeEvent('refs/heads/main')); // the informers have listed and watch
+      const spec = await storeEvent('refs/heads/main');
+      const first = await run(spec);
+      // The Job created and quickcd's finalizer taken off its Pod and itself; the event
+      // ConfigMap's uid came from the cache (before the cache: a GET of it per run).
+      const count = (line: string) => first.executor.filter((r) => r === line).length;
+      expect(count(`GET /api/v1${ns}/configmaps/<name>`), first.executor.join('\n')).toBe(0);
+      expect(count(`POST /apis/batch/v1${ns}/jobs`)).toBe(1);
+      expect(count(`PATCH /apis/batch/v1${ns}/jobs/<name>`)).toBe(1);
+      // Kept: the Pod from the informer, its log read, the history created without a read.
+      expect(first.keeper).toEqual([
+        `GET /api/v1${ns}/pods/<name>/log`,
+        `POST /api/v1${ns}/configmaps`,
+      ]);
+      // A retry reads the history it adds to; another lane's first run finds it there (409).
+      expect((await run({ ...spec, attempt: 2 })).keeper).toEqual([
+        `GET /api/v1${ns}/pods/<name>/log`,
+        `GET /api/v1${ns}/configmaps/<name>`,
+        `PUT /api/v1${ns}/configmaps/<name>`,
+      ]);
+      expect((await run({ ...spec, lane: 'nonblocking' })).keeper).toEqual([
+        `GET /api/v1${ns}/pods/<name>/log`,
+        `POST /api/v1${ns}/configmaps 409`,
+        `GET /api/v1${ns}/configmaps/<name>`,
+        `PUT /api/v1${ns}/configmaps/<name>`,
+      ]);
+      const kept = await readRunHistory(core, namespace, eventConfigMapName(repo, spec.event.id));
+      expect(kept.map((r) => [r.lane, r.attempt])).toEqual([
+        ['blocking', 1],
+        ['blocking', 2],
+        ['nonblocking', 1],
+      ]);
+      // The output of the right Pod each time (the nonblocking lane has no handler here).
+      expect(kept.map((r) => r.tail.includes(`ECHO ${spec.event.id}`))).toEqual([
+        true,
+        true,
+        false,
+      ]);
+    } finally {
+      for (const stop of stops) stop();
+    }
   });
 
   it('reports a failing handler with its error, and skips completed handlers', async () => {

@@ -309,10 +309,11 @@ describeCluster('quickcd_kubernetes_api_errors_total', { timeout: 60_000 }, () =
       path: `/configmaps/${owner}-history`,
       times: 1,
     });
+    // A second attempt reads the history first (a first one creates it without reading).
     const run = {
-      job: `quickcd-acme-webapp-${spec.event.id}-b1`,
+      job: `quickcd-acme-webapp-${spec.event.id}-b2`,
       lane: 'blocking' as const,
-      attempt: 1,
+      attempt: 2,
       ok: true,
       finishedAt: new Date().toISOString(),
       tail: 'done\n',

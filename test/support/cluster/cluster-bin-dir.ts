@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../repo-root.js';
 
@@ -30,14 +30,20 @@ let cached: string | undefined;
 export function clusterBinDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.QUICKCD_CLUSTER_BIN_DIR) return env.QUICKCD_CLUSTER_BIN_DIR;
   if (cached !== undefined) return cached;
+  // Without Go the build stops at once, saying what to install: keep its words for the reason
+  // the cluster tests give. Otherwise its progress goes straight to stderr (a first build is long).
+  const goMissing = spawnSync('go', ['version'], { env, stdio: 'ignore' }).error !== undefined;
   try {
     cached = execFileSync(join(repoRoot(), 'test', 'cluster', 'build'), ['--print-bin-dir'], {
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env,
+      stdio: ['ignore', 'pipe', goMissing ? 'pipe' : 'inherit'],
     }).trim();
   } catch (e) {
+    const { stderr } = e as { stderr?: string | null };
+    const said = typeof stderr === 'string' ? stderr.trim() : '';
     throw new ClusterUnavailableError(
-      `test/cluster/build failed, so the real control plane cannot start: ${(e as Error).message}`,
+      `test/cluster/build failed, so the real control plane cannot start: ${said || (e as Error).message}`,
       { cause: e },
     );
   }

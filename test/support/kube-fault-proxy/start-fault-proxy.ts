@@ -12,6 +12,8 @@ export interface ProxiedRequest {
   path: string;
   /** The client's identity: its certificate's CN, or `bearer` for a token. */
   user: string;
+  /** The Accept header sent, if any (e.g. a metadata-only list asks for PartialObjectMetadata). */
+  accept?: string;
   /** The status answered (undefined while a stream is open). */
   status?: number;
   /** Whether a fault answered it instead of the API server. */
@@ -92,6 +94,7 @@ export async function startFaultProxy(o: StartFaultProxyOptions): Promise<FaultP
           method,
           path,
           user: cn ?? (bearer ? 'bearer' : 'anonymous'),
+          ...(req.headers.accept === undefined ? {} : { accept: req.headers.accept }),
           injected: false,
         };
         requests.push(entry);

@@ -50,6 +50,15 @@ describe('README', () => {
     expect(readme.slice(lastHeading, lastFence)).toMatch(/^\n## Development\n/);
   });
 
+  it('installs the chart with an image the user built: the default is a placeholder', () => {
+    const install = /^helm install (?:[^\n]*\\\n)*[^\n]*/m.exec(
+      section('Install in a cluster (Helm)'),
+    );
+    expect(install?.[0]).toMatch(
+      /--set image\.repository=(?!ghcr\.io\/quickcd\/)\S+\/quickcd\/runner /,
+    );
+  });
+
   it('names the handler of its flagship example', () => {
     const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     expect(example).toContain("on('PushEvent'");

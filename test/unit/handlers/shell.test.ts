@@ -89,7 +89,25 @@ describe('sh: bounded output (issue 11)', () => {
     expect(streamed).toBe(3_000_005);
     const kept = results[0]!.stdout;
     expect(kept.length).toBeLessThan(OUTPUT_HEAD_CHARS + OUTPUT_TAIL_CHARS + 100);
-    expect(kept).toMatch(/^a{65536}\n… \d+ characters of output omitted …\na+\nEND\n$/);
+    // The tail's first line, cut, is left out: what is kept ends in whole lines.
+    expect(kept).toMatch(/^a{65536}\n… \d+ characters of output omitted …\nEND\n$/);
+  });
+
+  it('never shows half of a line the cut falls in: a secret in it stays whole or unseen', async () => {
+    const secret = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a';
+    const results: CommandResult[] = [];
+    const sh = createShell({ cwd: dir() }, { onEnd: (r) => void results.push(r) });
+    // The kept tail (the last 256 Ki characters) begins 10 characters into the secret's line.
+    const after = OUTPUT_TAIL_CHARS - (secret.length - 10) - 1;
+    const error = (await sh(
+      `{ head -c 70000 /dev/zero | tr '\\0' x; echo; echo "$S"; head -c ${after} /dev/zero | tr '\\0' y; } >&2; exit 1`,
+      { env: { PATH: process.env.PATH, S: secret } },
+    ).catch((e: unknown) => e)) as CommandError;
+    expect(error).toBeInstanceOf(CommandError);
+    for (const text of [error.message, error.stderr, String(error.stack)]) {
+      expect(text).not.toContain(secret.slice(10, 20));
+    }
+    expect(results[0]!.stderr).toMatch(/^x{65536}\n… \d+ characters of output omitted …\ny+$/);
   });
 
   it('rejects, clearly, when stdout passes what sh returns; the command still ran to its end', async () => {

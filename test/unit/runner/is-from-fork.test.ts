@@ -27,6 +27,19 @@ describe('isFromFork: fails closed', () => {
     expect(isFromFork(pr(undefined))).toBe(true);
   });
 
+  it('counts a comment on a pull request as a fork: its payload does not say where the head is', () => {
+    const comment = (issue: Record<string, unknown>) =>
+      parseEvent(
+        makeEvent('IssueCommentEvent', {
+          action: 'created',
+          issue: { number: 3, ...issue },
+          comment: { id: 1, body: '/deploy', user: { login: 'a' }, author_association: 'OWNER' },
+        }),
+      );
+    expect(isFromFork(comment({ pull_request: { url: 'https://x/pulls/3' } }))).toBe(true);
+    expect(isFromFork(comment({}))).toBe(false);
+  });
+
   it('an event without a pull request is not from a fork', () => {
     expect(isFromFork(parseEvent(makeEvent('PushEvent', pushPayload('refs/heads/main'))))).toBe(
       false,
