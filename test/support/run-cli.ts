@@ -35,7 +35,16 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    // Past the time limit the process is killed, and its output read so far is the answer even
+    // when something it started still holds the pipes (a hang is then a failure that shows the
+    // output, not a silent test timeout).
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 1000).unref();
+    }, options.timeoutMs ?? 60_000);
     options.onSpawn?.(child);
     child.on('error', reject);
     child.on('close', (code, signal) => {
