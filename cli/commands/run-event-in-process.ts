@@ -10,6 +10,7 @@ import { payloadProblems } from '../../handlers/payload-problems.js';
 import type { ReporterKind, RunnerDeps } from '../../runner/prepare-runner.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
 import { formatLostWrites } from '../../runner/format-lost-writes.js';
+import { progressHooks } from '../../runner/progress-hooks.js';
 import { runEvent } from '../../runner/run-event.js';
 import { prepareHandlersRun } from '../prepare-handlers-run.js';
 import type { CommandInput } from '../command.js';
@@ -112,17 +113,7 @@ export async function runEventInProcess(
       log: deps.log,
       defaultTimeoutSeconds: config.handlerTimeoutSeconds,
       signal: stop.signal,
-      ...(send
-        ? {
-            onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
-            onHandlerResult: (r) =>
-              void send({
-                type: 'finished',
-                eventId: event.id,
-                result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
-              }),
-          }
-        : {}),
+      ...progressHooks(send, event.id, deps.redact),
     });
   } catch (error) {
     stopListening();

@@ -4,6 +4,7 @@ import { readEventsFile } from '../../handlers/read-events-file.js';
 import type { HandlerResult } from '../../common/run-result.js';
 import { laneOf, matchHandlers } from '../../handlers/registry.js';
 import { killLeftoverProcesses } from '../../runner/kill-leftover-processes.js';
+import { progressHooks } from '../../runner/progress-hooks.js';
 import { runEvent } from '../../runner/run-event.js';
 import type { RunnerProgress } from '../../runner/supervise-runner.js';
 import { SUPERVISED_ENV } from '../../runner/supervised-env.js';
@@ -117,17 +118,7 @@ Exit status: 0 all handlers succeeded, 1 some failed, 2 bad input.`,
           write: deps.write,
           log: deps.log,
           defaultTimeoutSeconds: config.handlerTimeoutSeconds,
-          ...(send
-            ? {
-                onHandlerStart: (h) => void send({ type: 'started', eventId: event.id, ...h }),
-                onHandlerResult: (r) =>
-                  void send({
-                    type: 'finished',
-                    eventId: event.id,
-                    result: r.error === undefined ? r : { ...r, error: deps.redact(r.error) },
-                  }),
-              }
-            : {}),
+          ...progressHooks(send, event.id, deps.redact),
         });
         results.push(...result.results);
         const lostHere = perEvent.reporter.lostWrites?.();
