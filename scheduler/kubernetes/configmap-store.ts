@@ -141,22 +141,26 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
     log.error({ err: error, configMap: cm.metadata?.name }, 'skipped a corrupt event ConfigMap');
   }
 
-  /** Parses each of `items` (a corrupt one reported and skipped) that is of `repo` if given. */
-  function visitAll(
+  /**
+   * Parses each of `items` with `parse` (a corrupt one reported and skipped) and visits those of
+   * `repo` if given.
+   */
+  function visitAll<T extends { readonly repo: string }>(
     items: readonly V1ConfigMap[],
     repo: string | undefined,
-    visit: (event: StoredEvent) => void,
+    parse: (cm: V1ConfigMap) => T,
+    visit: (parsed: T) => void,
   ): void {
     for (const cm of items) {
-      let event: StoredEvent;
+      let parsed: T;
       try {
-        event = configMapToEvent(cm);
+        parsed = parse(cm);
       } catch (error) {
         if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
         reportCorrupt(cm, error);
         continue;
       }
-      if (repo === undefined || event.repo === repo) visit(event);
+      if (repo === undefined || parsed.repo === repo) visit(parsed);
     }
   }
 
@@ -193,33 +197,24 @@ export function createConfigMapStore(options: ConfigMapStoreOptions): EventStore
   ): Promise<void> {
     const selector = selectorOf(filter);
     if (selector === undefined) return;
-    const visitStates = (items: V1ConfigMap[]) => {
-      for (const cm of items) {
-        let state: StoredEventState;
-        try {
-          state = configMapToEventState(cm);
-        } catch (error) {
-          if (!(error instanceof QuickcdError) || error.code !== 'STORE_CORRUPT') throw error;
-          reportCorrupt(cm, error);
-          continue;
-        }
-        if (filter.repo === undefined || state.repo === filter.repo) visit(state);
-      }
-    };
-    await list(selector, visitStates, true);
+    await list(
+      selector,
+      (items) => visitAll(items, filter.repo, configMapToEventState, visit),
+      true,
+    );
   }
 
   /** The matching events, a page of ConfigMaps at a time (see EventStore.scanEvents). */
   async function scan(filter: EventFilter, visit: (event: StoredEvent) => void): Promise<void> {
     const cached = fromCache(filter);
-    if (cached) return visitAll(cached, filter.repo, visit);
+    if (cached) return visitAll(cached, filter.repo, configMapToEvent, visit);
     const started = now().getTime();
     const open = OPEN_STATUSES.every(
       (s) => filter.status === undefined || filter.status.includes(s),
     );
     const selector = selectorOf(filter);
     if (selector === undefined) return;
-    await list(selector, (items) => visitAll(items, filter.repo, visit));
+    await list(selector, (items) => visitAll(items, filter.repo, configMapToEvent, visit));
     // Every open event listed from the API server: the cache answers for a while.
     if (open && filter.repo === undefined && cache.open() !== undefined) listedAt = started;
   }

@@ -194,41 +194,46 @@ function decodeEvent(cm: V1ConfigMap): GitHubEvent {
 }
 
 /** The stored event held by an event ConfigMap (pure; the inverse of eventToConfigMap). */
-/**
- * An event ConfigMap's state from its metadata alone (a metadata-only list has no `data`):
- * repository, id, status and when it was stored.
- */
-export function configMapToEventState(cm: V1ConfigMap): StoredEventState {
-  const labels = cm.metadata?.labels ?? {};
-  const annotations = cm.metadata?.annotations ?? {};
-  const status = labels[LABEL.status] as EventStatus | undefined;
-  const repo = annotations[ANNOTATION.repo];
-  const id = labels[LABEL.eventId];
-  if (status === undefined || !STATUSES.includes(status) || repo === undefined || !id) {
-    throw corrupt(
-      cm,
-      `expected label ${LABEL.status} (one of ${STATUSES.join('|')}), label ${LABEL.eventId} ` +
-        `and annotation ${ANNOTATION.repo}`,
-    );
-  }
-  const storedAt =
-    annotations[ANNOTATION.storedAt] ??
-    cm.metadata?.creationTimestamp?.toISOString() ??
-    new Date(0).toISOString();
-  return { repo, id, status, storedAt };
-}
-
-export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
-  const labels = cm.metadata?.labels ?? {};
-  const annotations = cm.metadata?.annotations ?? {};
-  const event = decodeEvent(cm);
-  const status = labels[LABEL.status] as EventStatus | undefined;
+/** The status label, checked: a ConfigMap without a valid one is corrupt. */
+function statusOf(cm: V1ConfigMap): EventStatus {
+  const status = cm.metadata?.labels?.[LABEL.status] as EventStatus | undefined;
   if (status === undefined || !STATUSES.includes(status)) {
     throw corrupt(
       cm,
       `label ${LABEL.status} is ${JSON.stringify(status)}, expected one of ${STATUSES.join('|')}`,
     );
   }
+  return status;
+}
+
+/** When the event was stored: its annotation, else the ConfigMap's creation. */
+function storedAtOf(cm: V1ConfigMap): string {
+  return (
+    cm.metadata?.annotations?.[ANNOTATION.storedAt] ??
+    cm.metadata?.creationTimestamp?.toISOString() ??
+    new Date(0).toISOString()
+  );
+}
+
+/**
+ * An event ConfigMap's state from its metadata alone (a metadata-only list has no `data`):
+ * repository, id, status and when it was stored.
+ */
+export function configMapToEventState(cm: V1ConfigMap): StoredEventState {
+  const status = statusOf(cm);
+  const repo = cm.metadata?.annotations?.[ANNOTATION.repo];
+  const id = cm.metadata?.labels?.[LABEL.eventId];
+  if (repo === undefined || !id) {
+    throw corrupt(cm, `expected label ${LABEL.eventId} and annotation ${ANNOTATION.repo}`);
+  }
+  return { repo, id, status, storedAt: storedAtOf(cm) };
+}
+
+export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
+  const labels = cm.metadata?.labels ?? {};
+  const annotations = cm.metadata?.annotations ?? {};
+  const event = decodeEvent(cm);
+  const status = statusOf(cm);
   const problem = annotations[ANNOTATION.problem];
   const matched = annotations[ANNOTATION.matched];
   const supersededBy = annotations[ANNOTATION.supersededBy];
@@ -245,10 +250,7 @@ export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
       annotations[ANNOTATION.handlers],
       {},
     ),
-    storedAt:
-      annotations[ANNOTATION.storedAt] ??
-      cm.metadata?.creationTimestamp?.toISOString() ??
-      new Date(0).toISOString(),
+    storedAt: storedAtOf(cm),
     late: annotations[ANNOTATION.late] === 'true',
     ...(problem === undefined ? {} : { problem }),
     ...(matched === undefined
