@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubServer, type GitHubTestServer } from '../../support/github-server/index.js';
 import { makeEvent, pushPayload, writeFiles } from '../../support/fixtures.js';
@@ -167,6 +168,41 @@ describe('quickcd run --github', () => {
       comments.remove();
       statuses.remove();
     }
+  });
+
+  it("quickcd runner writes to GitHub without loading Node's fetch (~0.1 s of CPU a process)", async () => {
+    const files = writeFiles({
+      'handlers.ts': HANDLERS,
+      'event.json': JSON.stringify(
+        makeEvent('PushEvent', pushPayload('refs/heads/main', SHA), { repo: 'acme/no-fetch' }),
+      ),
+      // Loaded into every process (supervisor and runner): what each one loaded, at its exit.
+      'probe.mjs': `import { appendFileSync } from 'node:fs';
+process.on('exit', () => appendFileSync(process.env.PROBE_FILE, JSON.stringify({
+  undici: process.moduleLoadList.filter((m) => m.includes('undici')),
+}) + '\\n'));`,
+    });
+    const r = await runCli(
+      [
+        ...['runner', '--event', files.path('event.json'), '--handlers', files.path('handlers.ts')],
+        ...['--result', files.path('result.json'), '--reporter', 'github'],
+      ],
+      {
+        env: {
+          QUICKCD_GITHUB_URL: github.url,
+          QUICKCD_GITHUB_TOKEN: github.token,
+          QUICKCD_COMMENT_INTERVAL: '0',
+          NODE_OPTIONS: `--import ${files.path('probe.mjs')}`,
+          PROBE_FILE: files.path('probe.jsonl'),
+        },
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(github.commitComments('acme/no-fetch', SHA)).toHaveLength(1);
+    expect(github.statuses('acme/no-fetch', SHA)).toHaveLength(1);
+    const processes = readFileSync(files.path('probe.jsonl'), 'utf8').trim().split('\n');
+    expect(processes.length).toBeGreaterThanOrEqual(2);
+    for (const line of processes) expect(JSON.parse(line)).toEqual({ undici: [] });
   });
 
   it('says which variable is missing when --github has no credentials', async () => {
