@@ -1,5 +1,6 @@
 import { loadConfig, requireRepos, secretValues } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
+import { favorMemory } from '../../common/favor-memory.js';
 import { checkRepoAccess } from '../../common/github/check-repo-access.js';
 import { createGitHubClient } from '../../common/github/create-github-client.js';
 import { loadHandlersFile } from '../../handlers/load-handlers.js';
@@ -72,6 +73,7 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     help: { type: 'boolean', short: 'h' },
   },
   async run({ flags, env }) {
+    favorMemory();
     const config = loadConfig(env, flags);
     const repos = requireRepos(config).map((r) => r.fullName);
     if (!config.handlers) {

@@ -21,8 +21,11 @@ interface Entry {
   matchedId: string | undefined;
   readonly ref: string | undefined;
   readonly head: string | undefined;
-  /** A synthesised push: the shas it covers (its before and head, and those it superseded). */
-  readonly chain: Set<string>;
+  /**
+   * A synthesised push: the shas it covers (its before and head, and those it superseded);
+   * undefined for the others (most of a long history: an empty Set apiece was ~1 MB in 10,000).
+   */
+  chain: Set<string> | undefined;
 }
 
 export interface DedupIndex {
@@ -77,9 +80,9 @@ export function createDedupIndex(store: EventStore): DedupIndex {
       matchedId,
       ref: push.ref,
       head: push.head,
-      chain: new Set(
-        synthetic ? [push.before, push.head].filter((s): s is string => s !== undefined) : [],
-      ),
+      chain: synthetic
+        ? new Set([push.before, push.head].filter((s): s is string => s !== undefined))
+        : undefined,
     };
   }
 
@@ -99,7 +102,7 @@ export function createDedupIndex(store: EventStore): DedupIndex {
       }).then(() => {
         for (const { by, shas } of superseded) {
           const covering = entries.get(by);
-          if (covering) for (const sha of shas) if (sha) covering.chain.add(sha);
+          if (covering) for (const sha of shas) if (sha) (covering.chain ??= new Set()).add(sha);
         }
         repos.set(key(repo), entries);
         return entries;
@@ -130,10 +133,11 @@ export function createDedupIndex(store: EventStore): DedupIndex {
         const covering = onRef.find(
           (e) =>
             e.head !== push.head &&
-            ((push.before !== undefined && e.chain.has(push.before)) || e.chain.has(push.head!)),
+            ((push.before !== undefined && e.chain?.has(push.before)) || e.chain?.has(push.head!)),
         );
         if (covering) {
-          for (const sha of [push.before, push.head]) if (sha) covering.chain.add(sha);
+          for (const sha of [push.before, push.head])
+            if (sha) (covering.chain ??= new Set()).add(sha);
           return { kind: 'superseded', by: covering.id };
         }
       }
