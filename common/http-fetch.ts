@@ -69,8 +69,13 @@ export async function httpFetch(
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
-/** Idle connections are kept (and do not hold the process open: the agent unrefs them). */
+/**
+ * Idle connections are kept (and do not hold the process open: the agent unrefs them) for
+ * 4 s, as undici's keep-alive does: a server closes an idle connection after a while (Node's
+ * after 5 s), and a request sent on one it has just closed fails.
+ */
 const agents = new Map<string, http.Agent>();
+const KEEP_ALIVE = { keepAlive: true, timeout: 4_000 };
 
 type Body = Buffer | Readable | undefined;
 
@@ -128,7 +133,7 @@ function send(
     return Promise.reject(failed(`unsupported protocol ${url.protocol} in ${url.href}`));
   let agent = agents.get(url.protocol);
   if (!agent) {
-    agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    agent = secure ? new https.Agent(KEEP_ALIVE) : new http.Agent(KEEP_ALIVE);
     agents.set(url.protocol, agent);
   }
   const outgoing: OutgoingHttpHeaders = { ...headers };
@@ -173,7 +178,8 @@ function responseBody(
           ? zlib.createBrotliDecompress()
           : undefined;
   const body: Readable = decoder ? pipeline(message, decoder, () => undefined) : message;
-  if (signal) {
+  if (signal?.aborted) body.destroy(signal.reason as Error);
+  else if (signal) {
     const onAbort = () => body.destroy(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
     body.once('close', () => signal.removeEventListener('abort', onAbort));

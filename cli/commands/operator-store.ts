@@ -33,7 +33,11 @@ export async function openStore({
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   // Loaded here, not at start-up: every command would otherwise load the Kubernetes client.
   const { createAdapters } = await import('../create-adapters.js');
-  return (await createAdapters(config, log, { operator: true })).store();
+  const adapters = await createAdapters(config, log, { operator: true });
+  // An unreachable cluster is named as `quickcd scheduler` names it (the server, exit 2), not
+  // left to the first list's raw connection error.
+  if (config.store === 'kubernetes') await adapters.checkCluster();
+  return adapters.store();
 }
 
 /** The one event id a command takes, or a usage error showing the form. */
