@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeFiles } from '../../support/fixtures.js';
 import { runCli } from '../../support/run-cli.js';
+import { UNREACHABLE_KUBECONFIG } from '../../support/unreachable-kubeconfig.js';
 
 const HANDLERS = 'handlers/examples/pipeline.ts';
 
@@ -29,16 +30,7 @@ describe('quickcd scheduler: bad input names the problem and the fix', () => {
   });
 
   it('an unreachable cluster: says so, names the server and how to run embedded, exit 2', async () => {
-    const f = writeFiles({
-      kubeconfig: [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
-        'users: [{ name: u, user: { token: t } }]',
-        'contexts: [{ name: x, context: { cluster: c, user: u, namespace: cd } }]',
-        'current-context: x',
-      ].join('\n'),
-    });
+    const f = writeFiles({ kubeconfig: UNREACHABLE_KUBECONFIG });
     const r = await runCli(
       [
         'scheduler',
