@@ -193,7 +193,6 @@ function decodeEvent(cm: V1ConfigMap): GitHubEvent {
   return parseJson<GitHubEvent>(cm, `data["${EVENT_KEY}"]`, json, {} as GitHubEvent);
 }
 
-/** The stored event held by an event ConfigMap (pure; the inverse of eventToConfigMap). */
 /** The status label, checked: a ConfigMap without a valid one is corrupt. */
 function statusOf(cm: V1ConfigMap): EventStatus {
   const status = cm.metadata?.labels?.[LABEL.status] as EventStatus | undefined;
@@ -229,6 +228,7 @@ export function configMapToEventState(cm: V1ConfigMap): StoredEventState {
   return { repo, id, status, storedAt: storedAtOf(cm) };
 }
 
+/** The stored event held by an event ConfigMap (pure; the inverse of eventToConfigMap). */
 export function configMapToEvent(cm: V1ConfigMap): StoredEvent {
   const labels = cm.metadata?.labels ?? {};
   const annotations = cm.metadata?.annotations ?? {};

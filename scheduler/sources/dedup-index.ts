@@ -56,6 +56,11 @@ function pushFields(event: GitHubEvent): { ref?: string; before?: string; head?:
   return out;
 }
 
+/** Adds `shas` (those known) to the chain of the synthesised push `entry`. */
+function cover(entry: Entry, shas: readonly (string | undefined)[]): void {
+  for (const sha of shas) if (sha) (entry.chain ??= new Set()).add(sha);
+}
+
 const isSynthetic = (event: GitHubEvent) =>
   (event.source !== undefined && event.source !== 'events-api') || isSyntheticId(event.id);
 
@@ -102,7 +107,7 @@ export function createDedupIndex(store: EventStore): DedupIndex {
       }).then(() => {
         for (const { by, shas } of superseded) {
           const covering = entries.get(by);
-          if (covering) for (const sha of shas) if (sha) (covering.chain ??= new Set()).add(sha);
+          if (covering) cover(covering, shas);
         }
         repos.set(key(repo), entries);
         return entries;
@@ -136,8 +141,7 @@ export function createDedupIndex(store: EventStore): DedupIndex {
             ((push.before !== undefined && e.chain?.has(push.before)) || e.chain?.has(push.head!)),
         );
         if (covering) {
-          for (const sha of [push.before, push.head])
-            if (sha) (covering.chain ??= new Set()).add(sha);
+          cover(covering, [push.before, push.head]);
           return { kind: 'superseded', by: covering.id };
         }
       }
