@@ -8,6 +8,7 @@ import { applyChatOps } from './apply-chat-ops.js';
 import type { Respond } from './apply-builtin-command.js';
 import type { Clock } from '../common/clock.js';
 import { createCursorCache } from './cursor-cache.js';
+import { eachLimited } from './each-limited.js';
 import type { EventSource } from './ports/event-source.js';
 import type { EventStore } from './ports/event-store.js';
 import type { Readiness } from './readiness.js';
@@ -15,6 +16,12 @@ import type { SchedulerObserver } from './scheduler-observer.js';
 import { storePolledEvents } from './store-polled-events.js';
 
 const MAX_POLL_BACKOFF_MS = 15 * 60_000;
+/**
+ * Repositories polled at once: a poll is mostly waiting on GitHub (and the store), so with
+ * hundreds of repositories one at a time cannot keep their interval; far below GitHub's
+ * limit of 100 concurrent requests. One repository is never polled twice at once.
+ */
+export const POLL_CONCURRENCY = 8;
 
 export interface RepoPollerOptions {
   readonly repos: readonly string[];
@@ -36,7 +43,10 @@ export interface RepoPollerOptions {
 }
 
 export interface RepoPoller {
-  /** Polls every repository whose poll is due; a failing one backs off, the others go on. */
+  /**
+   * Polls every repository whose poll is due, `POLL_CONCURRENCY` at a time; a failing one
+   * backs off, the others go on.
+   */
   pollDue(signal: AbortSignal): Promise<void>;
   /** Whether `repo` may be polled (its access checked when not yet verified). */
   check(repo: string, signal: AbortSignal): Promise<boolean>;
@@ -137,10 +147,10 @@ export function createRepoPoller(options: RepoPollerOptions): RepoPoller {
   return {
     async pollDue(signal) {
       const now = clock.now().getTime();
-      for (const repo of repos) {
-        if (signal.aborted) return;
-        if ((nextPollAt.get(repo) ?? 0) <= now) await poll(repo, signal);
-      }
+      const due = repos.filter((repo) => (nextPollAt.get(repo) ?? 0) <= now);
+      await eachLimited(due, POLL_CONCURRENCY, async (repo) => {
+        if (!signal.aborted) await poll(repo, signal);
+      });
     },
     check,
     nextDueAt: () => Math.min(...nextPollAt.values()),
