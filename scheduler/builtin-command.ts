@@ -27,6 +27,12 @@ interface CommentPayload {
   issue?: { number?: unknown };
 }
 
+/** The event types a built-in command comes in: always wanted, whatever the handlers. */
+export const BUILTIN_COMMAND_TYPES: ReadonlySet<string> = new Set([
+  'IssueCommentEvent',
+  'CommitCommentEvent',
+]);
+
 /**
  * `/quickcd skip <event-id>` or `/quickcd retry <event-id> [force]` as the first line of a new commit,
  * issue or pull request comment: the scheduler's own chat-ops, the GitHub twins of
@@ -37,7 +43,7 @@ export function parseBuiltinCommand(
   event: GitHubEvent,
   trusted: ReadonlySet<string> = DEFAULT_TRUSTED,
 ): BuiltinCommand | undefined {
-  if (event.type !== 'IssueCommentEvent' && event.type !== 'CommitCommentEvent') return undefined;
+  if (!BUILTIN_COMMAND_TYPES.has(event.type)) return undefined;
   const payload = event.payload as CommentPayload;
   if (event.type === 'IssueCommentEvent' && payload.action !== 'created') return undefined;
   const body = typeof payload.comment?.body === 'string' ? payload.comment.body : '';

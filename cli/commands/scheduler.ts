@@ -9,7 +9,7 @@ import { createRedactor } from '../../common/redact.js';
 import { redactError } from '../../common/redact-error.js';
 import { wantedTypes } from '../../handlers/registry.js';
 import { systemClock } from '../../common/clock.js';
-import { parseBuiltinCommand } from '../../scheduler/builtin-command.js';
+import { BUILTIN_COMMAND_TYPES, parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
 import { createGitHubPoller } from '../../scheduler/github-poller.js';
 import { pruneEvents } from '../../scheduler/prune-events.js';
@@ -114,11 +114,15 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     // Types only: the scheduler runs the filters, once per event, and logs those that throw.
     const wanted = (event: Parameters<typeof parseBuiltinCommand>[0]) =>
       parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type);
+    // The fast watchers' question, asked at every fast poll: no Set built for it.
+    const wantsType = (type: string) =>
+      BUILTIN_COMMAND_TYPES.has(type) || live.registry.handlers.some((h) => h.type === type);
     const fast = withFastSources({
       events: createGitHubPoller({ github, wanted, config, log }),
       github,
       store,
       wanted,
+      wantsType,
       repos,
       config,
       log,

@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Budget } from './budget.js';
 import { conditionalGet } from './conditional-get.js';
-import { UNKNOWN_ACTOR, type EventDraft, type RepoInfo, type Watcher } from './watcher.js';
+import { UNKNOWN_ACTOR, type EventDraft, type Watcher, type WatchedRepo } from './watcher.js';
 
 interface RestComment {
   readonly id: number;
@@ -42,7 +42,7 @@ export function createCommentWatcher(options: {
 }): Watcher {
   const state = new Map<string, RepoComments>();
   const get = (
-    repo: RepoInfo,
+    repo: WatchedRepo,
     route: string,
     params: Record<string, string | number>,
     etag: string | undefined,
@@ -58,7 +58,7 @@ export function createCommentWatcher(options: {
     );
 
   async function issueComments(
-    repo: RepoInfo,
+    repo: WatchedRepo,
     mine: RepoComments,
     signal: AbortSignal | undefined,
   ) {
@@ -100,7 +100,7 @@ export function createCommentWatcher(options: {
   }
 
   async function commitComments(
-    repo: RepoInfo,
+    repo: WatchedRepo,
     mine: RepoComments,
     signal: AbortSignal | undefined,
   ) {
@@ -149,6 +149,7 @@ export function createCommentWatcher(options: {
 
   return {
     name: 'comments',
+    produces: ['IssueCommentEvent', 'CommitCommentEvent'],
     requestsPerPoll: 2,
     async poll(repo, signal) {
       const key = repo.fullName.toLowerCase();
@@ -165,5 +166,6 @@ export function createCommentWatcher(options: {
         ...(await commitComments(repo, mine, signal)),
       ];
     },
+    reset: () => state.clear(),
   };
 }

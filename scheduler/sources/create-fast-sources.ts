@@ -8,7 +8,7 @@ import type { Budget } from './budget.js';
 import { conditionalGet } from './conditional-get.js';
 import { createDedupIndex, type Admission } from './dedup-index.js';
 import { syntheticEventId } from './synthetic-id.js';
-import type { RepoInfo, Watcher } from './watcher.js';
+import type { RepoInfo, WatchedRepo, Watcher } from './watcher.js';
 
 export interface FastSourcesOptions {
   /** The Events API poller: the record, polled on its own schedule as before. */
@@ -19,6 +19,11 @@ export interface FastSourcesOptions {
   readonly budget: Budget;
   /** Whether some handler (or a built-in command) wants the event. */
   readonly wanted: (event: GitHubEvent) => boolean;
+  /**
+   * Whether some handler (or a built-in command) may want events of this type (default: all):
+   * a watcher none of whose types is wanted rests, and costs no request.
+   */
+  readonly wantsType?: (type: string) => boolean;
   /** How many repositories share the token (the budget divides among them). */
   readonly repoCount: number;
   readonly log: Logger;
@@ -42,56 +47,89 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
   const eventsDueAt = new Map<string, number>();
   const fastDueAt = new Map<string, number>();
   const infos = new Map<string, RepoInfo>();
-  const perCycle = watchers.reduce((n, w) => n + w.requestsPerPoll, 0);
-  const interval = () => budget.intervalSeconds(options.repoCount, perCycle) * 1000;
+  const wantsType = options.wantsType ?? (() => true);
+  const resting = new Set<Watcher>();
+  const perCycle = (active: readonly Watcher[]) =>
+    active.reduce((n, w) => n + w.requestsPerPoll, 0);
 
-  async function repoInfo(repo: string, signal: AbortSignal | undefined): Promise<RepoInfo> {
-    const known = infos.get(repo);
-    if (known) return known;
+  /** The watchers some handler wants now (handlers reload); one put to rest forgets its state. */
+  function activeWatchers(): Watcher[] {
+    const active: Watcher[] = [];
+    for (const watcher of watchers) {
+      if (watcher.produces.some(wantsType)) {
+        active.push(watcher);
+        resting.delete(watcher);
+      } else if (!resting.has(watcher)) {
+        resting.add(watcher);
+        watcher.reset();
+        log.info(
+          { watcher: watcher.name },
+          'no handler wants what this fast source sees: it rests',
+        );
+      }
+    }
+    return active;
+  }
+
+  /** The repository for the watchers; its details are read (once) only when a change needs them. */
+  function watched(repo: string, signal: AbortSignal | undefined): WatchedRepo {
     const [owner = '', name = ''] = repo.split('/');
-    const r = await conditionalGet(
-      options.github,
-      budget,
-      'GET /repos/{owner}/{repo}',
-      { owner, repo: name },
-      undefined,
-      signal,
-    );
-    const data = (r.data ?? {}) as { id?: number; url?: string; default_branch?: string };
-    const info: RepoInfo = {
+    return {
       owner,
       name,
       fullName: repo,
-      id: typeof data.id === 'number' ? data.id : 0,
-      url: data.url ?? '',
-      defaultBranch: data.default_branch ?? 'main',
+      async info() {
+        const known = infos.get(repo);
+        if (known) return known;
+        const r = await conditionalGet(
+          options.github,
+          budget,
+          'GET /repos/{owner}/{repo}',
+          { owner, repo: name },
+          undefined,
+          signal,
+        );
+        const data = (r.data ?? {}) as { id?: number; url?: string; default_branch?: string };
+        const info: RepoInfo = {
+          owner,
+          name,
+          fullName: repo,
+          id: typeof data.id === 'number' ? data.id : 0,
+          url: data.url ?? '',
+          defaultBranch: data.default_branch ?? 'main',
+        };
+        infos.set(repo, info);
+        return info;
+      },
     };
-    infos.set(repo, info);
-    return info;
   }
 
   async function watch(repo: string, signal: AbortSignal | undefined): Promise<GitHubEvent[]> {
     const at = now();
     if ((fastDueAt.get(repo) ?? 0) > at) return [];
+    const active = activeWatchers();
+    if (active.length === 0) {
+      // Looked at again at the Events API's next poll (a handlers reload may want them).
+      fastDueAt.delete(repo);
+      return [];
+    }
+    const requests = perCycle(active);
     const wait = budget.waitMs();
-    if (wait > 0 || !budget.allows(perCycle)) {
+    if (wait > 0 || !budget.allows(requests)) {
       // Rate-limited, or this minute's budget is spent: look again later, never spin.
       fastDueAt.set(repo, at + Math.max(wait, 1000));
       return [];
     }
-    fastDueAt.set(repo, at + interval());
+    fastDueAt.set(repo, at + budget.intervalSeconds(options.repoCount, requests) * 1000);
     const out: GitHubEvent[] = [];
-    let info: RepoInfo;
-    try {
-      info = await repoInfo(repo, signal);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      log.warn({ repo, err: error }, 'fast sources cannot read the repository');
-      return out;
-    }
-    for (const watcher of watchers) {
+    const target = watched(repo, signal);
+    for (const watcher of active) {
       try {
-        for (const draft of await watcher.poll(info, signal)) {
+        const drafts = await watcher.poll(target, signal);
+        if (drafts.length === 0) continue;
+        // Only a change costs the repository read (the ref watcher has made it already).
+        const info = await target.info();
+        for (const draft of drafts) {
           const id = syntheticEventId(
             draft.changedAt,
             (candidate) => dedup.taken(repo, candidate) || out.some((e) => e.id === candidate),
@@ -109,7 +147,8 @@ export function createFastSources(options: FastSourcesOptions): FastSources {
         }
       } catch (error) {
         if (signal?.aborted) throw error;
-        // Its state did not move: the next poll asks again, and the Events API is the record.
+        // The next poll asks again (the ref watcher's state did not move; the others' changes
+        // then come from the Events API, which is the record).
         log.warn(
           { repo, watcher: watcher.name, err: error },
           'a fast source failed; the Events API still delivers everything',

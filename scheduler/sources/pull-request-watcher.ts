@@ -1,7 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Budget } from './budget.js';
 import { conditionalGet } from './conditional-get.js';
-import { UNKNOWN_ACTOR, type EventDraft, type RepoInfo, type Watcher } from './watcher.js';
+import { UNKNOWN_ACTOR, type EventDraft, type Watcher, type WatchedRepo } from './watcher.js';
 
 interface Seen {
   readonly head: string;
@@ -46,8 +46,9 @@ export function createPullRequestWatcher(options: {
   const state = new Map<string, RepoPulls>();
   return {
     name: 'pulls',
+    produces: ['PullRequestEvent'],
     requestsPerPoll: 1,
-    async poll(repo: RepoInfo, signal) {
+    async poll(repo: WatchedRepo, signal) {
       const key = repo.fullName.toLowerCase();
       const mine = state.get(key) ?? { etag: undefined, known: undefined, since: options.now() };
       state.set(key, mine);
@@ -102,5 +103,6 @@ export function createPullRequestWatcher(options: {
       }
       return drafts;
     },
+    reset: () => state.clear(),
   };
 }

@@ -1,7 +1,13 @@
 import type { Octokit } from '@octokit/rest';
 import type { Budget } from './budget.js';
 import { conditionalGet } from './conditional-get.js';
-import { UNKNOWN_ACTOR, type EventDraft, type RepoInfo, type Watcher } from './watcher.js';
+import {
+  UNKNOWN_ACTOR,
+  type EventDraft,
+  type RepoInfo,
+  type Watcher,
+  type WatchedRepo,
+} from './watcher.js';
 
 const ZERO = '0'.repeat(40);
 const KINDS = ['heads', 'tags'] as const;
@@ -31,7 +37,7 @@ export function createRefWatcher(options: {
   const state = new Map<string, RepoRefs>();
 
   async function readKind(
-    repo: RepoInfo,
+    repo: WatchedRepo,
     kind: (typeof KINDS)[number],
     pages: Map<string, Page>,
     signal: AbortSignal | undefined,
@@ -75,6 +81,7 @@ export function createRefWatcher(options: {
 
   return {
     name: 'refs',
+    produces: ['PushEvent', 'CreateEvent', 'DeleteEvent'],
     requestsPerPoll: KINDS.length,
     async poll(repo, signal) {
       const key = repo.fullName.toLowerCase();
@@ -90,21 +97,29 @@ export function createRefWatcher(options: {
         }
       }
       const previous = repoState.refs;
-      repoState.refs = current;
-      if (previous === undefined) return [];
+      if (previous === undefined) {
+        repoState.refs = current;
+        return [];
+      }
+      const moved = [...current].filter(([ref, head]) => previous.get(ref) !== head);
       const at = options.now();
       const drafts: EventDraft[] = [];
-      for (const [ref, head] of current) {
-        const before = previous.get(ref);
-        if (before === head) continue;
-        if (before === undefined) drafts.push(created(repo, ref, at));
-        drafts.push(pushed(repo, ref, before ?? ZERO, head, at));
+      if (moved.length > 0) {
+        // Read before the baseline moves: a failed read leaves the change for the next poll.
+        const info = await repo.info();
+        for (const [ref, head] of moved) {
+          const before = previous.get(ref);
+          if (before === undefined) drafts.push(created(info, ref, at));
+          drafts.push(pushed(info, ref, before ?? ZERO, head, at));
+        }
       }
+      repoState.refs = current;
       for (const ref of previous.keys()) {
         if (!current.has(ref)) drafts.push(deleted(ref, at));
       }
       return drafts;
     },
+    reset: () => state.clear(),
   };
 }
 

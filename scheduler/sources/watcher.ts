@@ -9,7 +9,7 @@ export interface EventDraft {
   readonly changedAt: number;
 }
 
-/** The repository as the watchers need it (from `GET /repos/{owner}/{repo}`, read once). */
+/** The repository as an event needs it (from `GET /repos/{owner}/{repo}`, read once). */
 export interface RepoInfo {
   readonly owner: string;
   readonly name: string;
@@ -20,14 +20,33 @@ export interface RepoInfo {
 }
 
 /**
+ * The repository a watcher polls. Its `info()` costs a request that counts against the rate
+ * limit, so it is read only once some change is to be drafted: a baseline and an idle
+ * repository never need it. It rejects when the read fails (the watcher's state must not move).
+ */
+export interface WatchedRepo {
+  readonly owner: string;
+  readonly name: string;
+  readonly fullName: string;
+  info(): Promise<RepoInfo>;
+}
+
+/**
  * A fast source: conditional polls of one kind of listing, diffed against what it saw before.
  * The first poll of a repository only takes the baseline (like the Events API's first poll).
  */
 export interface Watcher {
   readonly name: Exclude<EventSourceName, 'events-api'>;
+  /** The event types it drafts: when no handler (nor a built-in command) wants one, it rests. */
+  readonly produces: readonly string[];
   /** Requests one poll costs at least (for the budget). */
   readonly requestsPerPoll: number;
-  poll(repo: RepoInfo, signal: AbortSignal | undefined): Promise<EventDraft[]>;
+  poll(repo: WatchedRepo, signal: AbortSignal | undefined): Promise<EventDraft[]>;
+  /**
+   * Drops every baseline: the watcher rests, and when it is wanted again its first poll takes a
+   * new one (what changed meanwhile was not wanted then, as the Events API poller judged it).
+   */
+  reset(): void;
 }
 
 /** The actor of a change a listing does not attribute: no GitHub login is empty. */

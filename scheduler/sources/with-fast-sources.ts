@@ -26,6 +26,8 @@ export function withFastSources(options: {
   readonly github: Octokit;
   readonly store: EventStore;
   readonly wanted: (event: GitHubEvent) => boolean;
+  /** Whether events of a type may be wanted (default all): watchers of no wanted type rest. */
+  readonly wantsType?: (type: string) => boolean;
   readonly repos: readonly string[];
   readonly config: Pick<Config, 'fastPollInterval' | 'fastPollBudget'>;
   readonly log: Logger;
@@ -57,6 +59,7 @@ export function withFastSources(options: {
     store: options.store,
     budget,
     wanted: options.wanted,
+    ...(options.wantsType ? { wantsType: options.wantsType } : {}),
     repoCount: options.repos.length,
     log,
     now,

@@ -27,7 +27,7 @@ afterAll(() => github.close());
  * its source, on a clock the test moves (one second a step): the real Octokit (retry and
  * throttling plugins) against the GitHub API test server.
  */
-function setup() {
+function setup(options: { wantsType?: (type: string) => boolean } = {}) {
   const logs: Record<string, unknown>[] = [];
   const log = pino(
     { level: 'info' },
@@ -51,6 +51,7 @@ function setup() {
     github: client,
     store,
     wanted: () => true,
+    ...options,
     repos: REPOS,
     config: { fastPollInterval: 10, fastPollBudget: BUDGET },
     log,
@@ -96,9 +97,10 @@ describe('fast sources: the request budget', { timeout: 180_000 }, () => {
     expect(stretched).toMatchObject({ repos: 100, requestsPerCycle: 5, intervalSeconds: 125 });
     expect(fast.budget?.snapshot().intervalSeconds).toBe(125);
     expect(busiestMinute()).toBeLessThanOrEqual(BUDGET);
-    // Baselines cost (one 200 per listing and repository); idle polls after them cost nothing.
+    // Baselines cost one 200 per listing and repository, and the Events API's first poll one;
+    // the repository itself is read only for a change. Idle polls after them cost nothing.
     const afterBaseline = github.rateLimitRemaining;
-    expect(remaining - afterBaseline).toBeLessThanOrEqual(100 * 7);
+    expect(remaining - afterBaseline).toBe(100 * 6);
     await run(200);
     const idle = github.rateLimitRemaining;
     // Only the Events API's own polls (once a minute, 304s after the first) could cost: none.
@@ -159,5 +161,49 @@ describe('fast sources: the request budget', { timeout: 180_000 }, () => {
     // The first second polled (and was refused); then quiet until the reset, then polls again.
     expect(perSecond.slice(1, 50).every((n) => n === 0)).toBe(true);
     expect(perSecond.slice(50).some((n) => n > 0)).toBe(true);
+  });
+
+  it('asks only for what some handler wants; reads a repository only when it changed', async () => {
+    const wanted = new Set(['PushEvent', 'IssueCommentEvent']);
+    const { run, seen, logs } = setup({ wantsType: (type) => wanted.has(type) });
+    const from = github.requests.length;
+    const asked = () =>
+      github.requests.slice(from).map((r) => `${r.path.split('?')[0]} ${r.status}`);
+    const reads = () => asked().filter((r) => /^\/repos\/fleet\/app\d+ /.test(r));
+    await run(140);
+    expect(logs.filter((l) => l.msg?.toString().includes('it rests'))).toMatchObject([
+      { watcher: 'pulls' },
+    ]);
+    // Refs and comments at 4 requests a repository a cycle: 100 × 4 / 240 minutes.
+    expect(logs.findLast((l) => l.msg?.toString().startsWith('fast poll interval'))).toMatchObject({
+      requestsPerCycle: 4,
+      intervalSeconds: 100,
+    });
+    expect(asked().filter((r) => r.includes('/pulls'))).toEqual([]);
+    const refs = asked().filter((r) => r.includes('/matching-refs/'));
+    expect(new Set(refs.map((r) => r.split(' ')[0])).size).toBe(200); // heads and tags
+    expect(refs.filter((r) => r.endsWith(' 200'))).toHaveLength(200); // then only 304s
+    expect(reads()).toEqual([]);
+
+    github.push('fleet/app3', { ref: 'main', head: sha(3), event: false });
+    const pr = github.openPullRequest('fleet/app5', { head: sha(4) });
+    await run(110);
+    expect(reads()).toEqual(['/repos/fleet/app3 200']);
+    const fast = () => seen.filter((e) => e.source !== 'events-api');
+    expect(fast().map((e) => [e.repo.name, e.type, e.repo.id > 0])).toEqual([
+      ['fleet/app3', 'PushEvent', true],
+    ]);
+
+    // A handlers reload that wants pull requests: the watcher's first poll is a baseline (the
+    // pull request opened while it rested is not drafted), then it sees changes again.
+    wanted.add('PullRequestEvent');
+    await run(110);
+    github.changePullRequest('fleet/app5', pr.number, { head: sha(5) });
+    await run(110);
+    expect(fast().map((e) => [e.repo.name, e.type, e.payload.action])).toEqual([
+      ['fleet/app3', 'PushEvent', undefined],
+      ['fleet/app5', 'PullRequestEvent', 'synchronize'],
+    ]);
+    expect(reads()).toEqual(['/repos/fleet/app3 200', '/repos/fleet/app5 200']);
   });
 });
