@@ -58,8 +58,8 @@ describe('growth with repositories', () => {
     const store = kube ? 'ConfigMap store' : 'file store';
     it.skipIf(kube && clusterSkipReason !== undefined)(
       `${n} repositories, ${store}`,
-      // The watchers' first, unconditional requests go at their budget (300 a minute): 3 per
-      // repository, 10 minutes at 1,000 before the window can start.
+      // The watchers' first, unconditional requests go at their budget (300 a minute): 4 per
+      // repository with push handlers, ~7 minutes at 1,000 before the rate-limit pause.
       { timeout: Math.max(900_000, n * 2_400) },
       async () => {
         const github = await startGitHubServer({ pollInterval: POLL });

@@ -150,11 +150,6 @@ export function laneOf(handler: Pick<HandlerDefinition, 'blocking'>): Lane {
   return handler.blocking ? 'blocking' : 'nonblocking';
 }
 
-/** Event types some handler listens to. */
-export function wantedTypes(registry: Registry): Set<string> {
-  return new Set(registry.handlers.map((h) => h.type));
-}
-
 function invalid(message: string): QuickcdError {
   return new QuickcdError('HANDLER_INVALID', message);
 }

@@ -7,7 +7,6 @@ import { loadHandlersFile } from '../../handlers/load-handlers.js';
 import { createLogger } from '../../common/logger.js';
 import { createRedactor } from '../../common/redact.js';
 import { redactError } from '../../common/redact-error.js';
-import { wantedTypes } from '../../handlers/registry.js';
 import { systemClock } from '../../common/clock.js';
 import { BUILTIN_COMMAND_TYPES, parseBuiltinCommand } from '../../scheduler/builtin-command.js';
 import { createScheduler } from '../../scheduler/create-scheduler.js';
@@ -112,11 +111,11 @@ Without a cluster: --store file --executor local. Every setting: quickcd config.
     );
     const live = createLiveHandlers(registry, executor);
     // Types only: the scheduler runs the filters, once per event, and logs those that throw.
+    // Asked for every polled event and at every fast poll: the live handlers, no Set built.
+    const handled = (type: string) => live.registry.handlers.some((h) => h.type === type);
     const wanted = (event: Parameters<typeof parseBuiltinCommand>[0]) =>
-      parseBuiltinCommand(event) !== undefined || wantedTypes(live.registry).has(event.type);
-    // The fast watchers' question, asked at every fast poll: no Set built for it.
-    const wantsType = (type: string) =>
-      BUILTIN_COMMAND_TYPES.has(type) || live.registry.handlers.some((h) => h.type === type);
+      parseBuiltinCommand(event) !== undefined || handled(event.type);
+    const wantsType = (type: string) => BUILTIN_COMMAND_TYPES.has(type) || handled(type);
     const fast = withFastSources({
       events: createGitHubPoller({ github, wanted, config, log }),
       github,
