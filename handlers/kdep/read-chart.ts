@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadYaml } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { QuickcdError } from '../../common/errors.js';
 import { mergeValues, valuesFileNames, type Values } from './merge-values.js';
 
@@ -76,7 +76,7 @@ export function readChart(
 function parse(file: string, chart: string): Values {
   let data: unknown;
   try {
-    data = loadYaml(readFileSync(file, 'utf8'));
+    data = yaml.load(readFileSync(file, 'utf8'));
   } catch (e) {
     throw chartError(chart, `${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

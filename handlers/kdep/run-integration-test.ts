@@ -1,4 +1,4 @@
-import { loadAllYaml } from '@kubernetes/client-node';
+import yaml from 'js-yaml';
 import { errorMessage } from '../../common/errors.js';
 import type { CommentLog } from '../context.js';
 import type { Shell } from '../shell.js';
@@ -39,9 +39,11 @@ export async function runIntegrationTest(args: {
   try {
     await sh`helm install ${release} ${args.dir} --namespace ${namespace} ${args.createNamespace === false ? [] : ['--create-namespace']} -f ${args.valuesFile}`;
     const manifest = await sh`helm get manifest ${release} --namespace ${namespace}`;
-    const jobs = loadAllYaml(manifest)
-      .filter((o: { kind?: string } | null) => o?.kind === 'Job')
-      .map((o: { metadata: { name: string } }) => o.metadata.name);
+    const objects = yaml.loadAll(manifest) as ({
+      kind?: string;
+      metadata: { name: string };
+    } | null)[];
+    const jobs = objects.filter((o) => o?.kind === 'Job').map((o) => o!.metadata.name);
     if (jobs.length === 0)
       return result(false, `${args.chart} creates no Job: nothing to wait for`);
     for (const job of jobs) {
