@@ -7,10 +7,6 @@ import module from 'node:module';
 // runner does not compile the same modules again. Older Node: nothing; an unwritable
 // directory: nothing either (Node then just compiles).
 module.enableCompileCache?.();
-const { main } = await import('../dist/bundle/quickcd.js');
+const { main, exitWhenWritten } = await import('../dist/bundle/quickcd.js');
 
-const code = await main(process.argv.slice(2));
-// A command is done when main resolves: timers, sockets or promises a handler left behind must
-// not keep the process alive. Exit once what was written to stdout and stderr is out.
-await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write('', r))));
-process.exit(code);
+await exitWhenWritten(await main(process.argv.slice(2)));

@@ -291,6 +291,12 @@ export const settings = {
     schema: seconds().default(3600),
     describe: 'default handler timeout (a handler may set timeoutSeconds)',
   },
+  runnerSnapshot: {
+    env: ['QUICKCD_RUNNER_SNAPSHOT'],
+    schema: z.enum(['auto', 'off']).default('auto'),
+    describe:
+      "runner start: auto (from the runner's V8 startup snapshot when it fits this Node.js) or off (the runner compiles its modules)",
+  },
   retentionDays: {
     env: ['QUICKCD_RETENTION_DAYS'],
     schema: count(1).default(30),

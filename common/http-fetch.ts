@@ -1,5 +1,4 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -74,7 +73,7 @@ const CREDENTIALS = ['authorization', 'cookie', 'proxy-authorization'];
  * 4 s, as undici's keep-alive does: a server closes an idle connection after a while (Node's
  * after 5 s), and a request sent on one it has just closed fails.
  */
-const agents = new Map<string, http.Agent>();
+const agents = new Map<string, Agent>();
 const KEEP_ALIVE = { keepAlive: true, timeout: 4_000 };
 
 type Body = Buffer | Readable | undefined;
@@ -131,9 +130,14 @@ function send(
   const secure = url.protocol === 'https:';
   if (!secure && url.protocol !== 'http:')
     return Promise.reject(failed(`unsupported protocol ${url.protocol} in ${url.href}`));
+  // Loaded at the first request: the runner's startup snapshot (cli/runner-snapshot.ts) holds
+  // this module, and Node 20 cannot put `node:http` in a snapshot.
+  const transport = secure
+    ? process.getBuiltinModule('node:https')
+    : process.getBuiltinModule('node:http');
   let agent = agents.get(url.protocol);
   if (!agent) {
-    agent = secure ? new https.Agent(KEEP_ALIVE) : new http.Agent(KEEP_ALIVE);
+    agent = new transport.Agent(KEEP_ALIVE);
     agents.set(url.protocol, agent);
   }
   const outgoing: OutgoingHttpHeaders = { ...headers };
@@ -141,7 +145,7 @@ function send(
   else if (body === undefined && (method === 'POST' || method === 'PUT' || method === 'PATCH'))
     outgoing['content-length'] = 0;
   return new Promise((resolve, reject) => {
-    const request = (secure ? https : http).request(url, { method, headers: outgoing, agent });
+    const request = transport.request(url, { method, headers: outgoing, agent });
     const onAbort = () => request.destroy(signal?.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
     request.once('response', (message) => {

@@ -4,6 +4,7 @@ import { basename, dirname, extname, isAbsolute, resolve as resolvePath } from '
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Message, Plugin } from 'esbuild';
 import { QuickcdError, errorMessage } from '../common/errors.js';
+import { importModule } from '../common/import-module.js';
 import { SDK_MODULES, sdkShimSource } from './sdk-global.js';
 
 /** First line of every bundle: how the runner tells a bundle from a source file. */
@@ -39,7 +40,7 @@ export interface HandlersBundle {
  */
 export async function bundleHandlers(file: string): Promise<HandlersBundle> {
   const entry = resolvePath(file);
-  const { build, stop } = await import('esbuild');
+  const { build, stop } = await importModule<typeof import('esbuild')>('esbuild');
   const outfile = resolvePath(dirname(entry), `${basename(entry, extname(entry))}.bundle.mjs`);
   let result;
   try {

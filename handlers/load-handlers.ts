@@ -6,6 +6,7 @@ import { extname, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
 import { QuickcdError, errorMessage } from '../common/errors.js';
+import { importModule } from '../common/import-module.js';
 import {
   bundleEntry,
   bundleExternals,
@@ -102,7 +103,7 @@ async function importBundle(
   try {
     if (dir) await writeFile(file, bundle.code);
     // A query makes a second load of the same file (tests, reloads) evaluate it afresh.
-    await import(`${pathToFileURL(file).href}?quickcd-load=${++loads}`);
+    await importModule(`${pathToFileURL(file).href}?quickcd-load=${++loads}`);
   } catch (error) {
     throw loadError(bundle.entry, describeLoadError(error, bundle.entry), error);
   } finally {

@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+// node:fs, not node:fs/promises: loading that costs every run's supervisor ~3 ms of CPU.
+import { writeFile } from 'node:fs';
 import { constants } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encodeRunResult } from '../common/encode-run-result.js';
 import type { HandlerResult } from '../common/run-result.js';
 import type { Lane } from '../handlers/registry.js';
 import { killLeftoverProcesses, markRun } from './kill-leftover-processes.js';
 import { SPARE_UNASSIGNED_EXIT, type SpareAssignment } from './spare-assignment.js';
+import { runnerSnapshot } from './runner-snapshot-file.js';
 import { SUPERVISED_ENV } from './supervised-env.js';
+
+/** Where the bundle, and the runner's snapshot with it, lie: dist/bundle/ when built. */
+const BUNDLE_DIR = dirname(fileURLToPath(import.meta.url));
 
 /** How long a stuck runner gets after its handler's timeout, or after SIGTERM. */
 export const STOP_GRACE_MS = 5000;
@@ -54,7 +61,11 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
   const grace = options.graceMs ?? STOP_GRACE_MS;
   const name = options.name ?? 'quickcd runner';
   const marker = markRun(options.env);
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...options.args], {
+  // From the runner's startup snapshot when it fits this Node.js (see runner-snapshot-file.ts):
+  // the child then starts with its modules loaded.
+  const snapshot = runnerSnapshot(BUNDLE_DIR, options.args[0] ?? '', process.execArgv, options.env);
+  const node = snapshot.blob ? ['--snapshot-blob', snapshot.blob] : process.execArgv;
+  const child = spawn(process.execPath, [...node, process.argv[1]!, ...options.args], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...options.env, [SUPERVISED_ENV]: '1' },
   });
@@ -179,11 +190,18 @@ export function superviseRunner(options: SuperviseOptions): Promise<number> {
       killLeftoverProcesses({ ownGroup: options.ownGroup ?? true, marker });
       const written =
         resultFile && eventId !== undefined
-          ? writeFile(
-              resultFile,
-              encodeRunResult({ eventId, results: [...results, ...stuck], filterErrors: [] }),
-              // A runner killed from outside may have written its own, complete result.
-              { flag: diedOf || endedInside ? 'wx' : 'w' },
+          ? new Promise<void>((resolve, reject) =>
+              writeFile(
+                resultFile!,
+                encodeRunResult({
+                  eventId: eventId!,
+                  results: [...results, ...stuck],
+                  filterErrors: [],
+                }),
+                // A runner killed from outside may have written its own, complete result.
+                { flag: diedOf || endedInside ? 'wx' : 'w' },
+                (error) => (error ? reject(error) : resolve()),
+              ),
             )
           : Promise.resolve();
       // With no result file (`quickcd run`), a run that died of the signal it was sent ends as

@@ -1,7 +1,9 @@
 // `npm run build`, after tsc: bundles the `quickcd` command into dist/bundle/ (one module plus
 // chunks that load only when used, such as the Kubernetes adapters). A runner starts in every
 // Job, and loading ~400 separate modules cost more CPU than everything it then does.
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
@@ -39,3 +41,71 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// The runner's V8 startup snapshot (cli/runner-snapshot.ts; README, "What a runner start
+// costs"): the runner's modules as one CommonJS script, the only form `node --build-snapshot`
+// takes, then the snapshot itself, made by the Node.js that builds (the runner images make it
+// again in place: it fits one Node.js binary and one directory).
+const snapshotScript = 'dist/bundle/runner-snapshot.cjs';
+const { metafile } = await build({
+  entryPoints: ['dist/cli/runner-snapshot.js'],
+  outfile: snapshotScript,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  external: ['esbuild'],
+  alias: {
+    'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs',
+    worker_threads: './scripts/bundle-shims/worker-threads-at-run-time.cjs',
+  },
+  // Same directory as the ESM bundle: paths made from import.meta.url are the same.
+  define: { 'import.meta.url': '__quickcdModuleUrl' },
+  banner: { js: "var __quickcdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  metafile: true,
+  logLevel: 'warning',
+});
+// Code restored from a snapshot can import nothing by itself: what it loads at run time goes
+// through common/import-module.ts. Optional packages that ws and node-fetch try to require
+// (and do without) are not installed here either.
+const OPTIONAL = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
+const escaping = Object.entries(metafile.inputs).flatMap(([from, { imports }]) =>
+  imports
+    .filter(
+      (i) => i.external && i.path !== '<runtime>' && !isBuiltin(i.path) && !OPTIONAL.has(i.path),
+    )
+    .map((i) => `${from} → ${i.path} (${i.kind})`),
+);
+// …and a snapshot that holds worker_threads breaks module.register() (see the shim).
+escaping.push(
+  ...Object.entries(metafile.inputs).flatMap(([from, { imports }]) =>
+    imports
+      .filter((i) => /^(node:)?worker_threads$/.test(i.path))
+      .map((i) => `${from} → ${i.path}`),
+  ),
+);
+if (escaping.length > 0) {
+  throw new Error(
+    `${snapshotScript}: imports a snapshot cannot hold (load them at run time with importModule; worker_threads only through its shim): ${escaping.join(', ')}`,
+  );
+}
+buildRunnerSnapshot(snapshotScript);
+
+function buildRunnerSnapshot(script) {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const made = spawnSync(
+    process.execPath,
+    ['--snapshot-blob', 'dist/bundle/runner.blob', '--build-snapshot', script],
+    { env, encoding: 'utf8' },
+  );
+  if (made.status !== 0) {
+    // Runners still work without it (they compile their modules); the build says so loudly.
+    rmSync('dist/bundle/runner.blob.json', { force: true });
+    process.stderr.write(
+      `\nWARNING: no runner startup snapshot (node ${process.version} --build-snapshot ${script} exited ${made.status ?? made.signal}); every runner compiles its modules:\n${made.stderr}\n`,
+    );
+  }
+}

@@ -102,6 +102,21 @@ describe('images/base/Dockerfile', () => {
     expect(argsOf(instructions, 'WORKDIR').at(-1)).toBe('/work');
     expect(argsOf(instructions, 'ENTRYPOINT')).toEqual(['["quickcd"]']);
   });
+
+  it("makes the runner's startup snapshot again in the final stage, where runners start", () => {
+    // A snapshot fits one Node.js binary and one directory (runner/runner-snapshot-file.ts):
+    // the one `npm run build` made in /src would be refused in /opt/quickcd.
+    const final = instructions.slice(instructions.findLastIndex((i) => i.keyword === 'FROM'));
+    const copied = final.findIndex((i) => i.args.includes('/src/dist /opt/quickcd/dist'));
+    const made = final.findIndex((i) => i.keyword === 'RUN' && i.args.includes('--build-snapshot'));
+    expect(copied).toBeGreaterThan(0);
+    expect(made).toBeGreaterThan(copied);
+    expect(final[made]!.args).toMatch(
+      /node --snapshot-blob \/opt\/quickcd\/dist\/bundle\/runner\.blob\s+--build-snapshot \/opt\/quickcd\/dist\/bundle\/runner-snapshot\.cjs/,
+    );
+    // Before USER: the directory is root's and read-only for the runners.
+    expect(made).toBeLessThan(final.findIndex((i) => i.keyword === 'USER'));
+  });
 });
 
 describe.each([
