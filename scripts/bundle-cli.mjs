@@ -2,7 +2,7 @@
 // chunks that load only when used, such as the Kubernetes adapters). A runner starts in every
 // Job, and loading ~400 separate modules cost more CPU than everything it then does.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 
@@ -42,6 +42,27 @@ await build({
   logLevel: 'warning',
 });
 
+// The supervisor of every event's runner (cli/runner-supervisor.ts), alone in one file: each
+// ES module Node loads costs CPU, and bin/quickcd.js loads this instead of the CLI.
+const supervisor = 'dist/bundle/runner-supervisor.js';
+await build({
+  entryPoints: ['dist/cli/runner-supervisor.js'],
+  outfile: supervisor,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+});
+if (statSync(supervisor).size > 40_000) {
+  throw new Error(
+    `${supervisor} is ${statSync(supervisor).size} bytes: what made it big does not belong in every event's supervisor`,
+  );
+}
+
 // The runner's V8 startup snapshot (cli/runner-snapshot.ts; README, "What a runner start
 // costs"): the runner's modules as one CommonJS script, the only form `node --build-snapshot`
 // takes, then the snapshot itself, made by the Node.js that builds (the runner images make it
@@ -60,7 +81,7 @@ const { metafile } = await build({
   external: ['esbuild'],
   alias: {
     'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs',
-    worker_threads: './scripts/bundle-shims/worker-threads-at-run-time.cjs',
+    worker_threads: './scripts/bundle-shims/worker-threads-at-run-time.mjs',
   },
   // Same directory as the ESM bundle: paths made from import.meta.url are the same.
   define: { 'import.meta.url': '__quickcdModuleUrl' },

@@ -4,11 +4,8 @@
 // loader hooks: a bundle that imports `zod` hangs). pino reads `isMainThread` (the runner's
 // logger is on the main thread) and thread-stream its `Worker` class (for transports, which
 // quickcd does not use): the real module loads only if a Worker is made.
-const real = () => process.getBuiltinModule('node:worker_threads');
+export const isMainThread = true;
 
-module.exports = {
-  isMainThread: true,
-  Worker: function Worker(...args) {
-    return new (real().Worker)(...args);
-  },
-};
+export function Worker(...args) {
+  return new (process.getBuiltinModule('node:worker_threads').Worker)(...args);
+}
