@@ -2,7 +2,7 @@ import type { CommandIO } from './command.js';
 import { commands } from './commands/index.js';
 import { EXIT_BAD_INPUT, commandHelp, processIO, invokeCommand } from './run-command.js';
 
-export { exitWhenWritten } from './run-command.js';
+export { exitWhenWritten } from './exit-when-written.js';
 
 /** Runs `quickcd <command> …`; resolves with the exit status. */
 export async function main(argv: readonly string[], io: CommandIO = processIO()): Promise<number> {

@@ -17,7 +17,8 @@ import * as runEventInProcess from './commands/run-event-in-process.js';
 import { runCommand } from './commands/run.js';
 import { runnerCommand } from './commands/runner.js';
 import type { Command } from './command.js';
-import { exitWhenWritten, invokeCommand, processIO } from './run-command.js';
+import { exitWhenWritten } from './exit-when-written.js';
+import { invokeCommand, processIO } from './run-command.js';
 
 /**
  * The entry point of the runner's V8 startup snapshot (`npm run build` makes
