@@ -8,16 +8,9 @@ import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 
-await build({
-  entryPoints: {
-    quickcd: 'dist/cli/main.js',
-    // Registered by URL (Node's loader thread), next to the bundle that registers it.
-    'handlers-loader-hooks': 'dist/handlers/handlers-loader-hooks.js',
-  },
-  outdir: 'dist/bundle',
+// What every bundle here shares.
+const node = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // Handler names and error class names must survive; messages quote function names.
@@ -29,33 +22,39 @@ await build({
   // `--enable-source-maps` maps them to the sources.
   minifyWhitespace: true,
   minifySyntax: true,
-  sourcemap: true,
   // esbuild runs its own native binary: it stays a package. The Kubernetes client is bundled
   // (loaded only by the Kubernetes adapters' chunk): tree-shaken, it drops the APIs and models
   // quickcd never calls.
   external: ['esbuild'],
   alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
+  logLevel: 'warning',
+};
+
+await build({
+  ...node,
+  entryPoints: {
+    quickcd: 'dist/cli/main.js',
+    // Registered by URL (Node's loader thread), next to the bundle that registers it.
+    'handlers-loader-hooks': 'dist/handlers/handlers-loader-hooks.js',
+  },
+  outdir: 'dist/bundle',
+  splitting: true,
+  format: 'esm',
+  sourcemap: true,
   // CommonJS packages bundled into ESM may require Node's built-ins.
   banner: {
     js: "import { createRequire as __quickcdCreateRequire } from 'node:module'; const require = __quickcdCreateRequire(import.meta.url);",
   },
-  logLevel: 'warning',
 });
 
 // The supervisor of every event's runner (cli/runner-supervisor.ts), alone in one file: each
 // ES module Node loads costs CPU, and bin/quickcd.js loads this instead of the CLI.
 const supervisor = 'dist/bundle/runner-supervisor.js';
 await build({
+  ...node,
   entryPoints: ['dist/cli/runner-supervisor.js'],
   outfile: supervisor,
-  bundle: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  keepNames: true,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
 });
 if (statSync(supervisor).size > 40_000) {
   throw new Error(
@@ -63,50 +62,34 @@ if (statSync(supervisor).size > 40_000) {
   );
 }
 
-// The runner's V8 startup snapshot (cli/runner-snapshot.ts; README, "What a runner start
-// costs"): the runner's modules as one CommonJS script, the only form `node --build-snapshot`
+// The runner's V8 startup snapshot (cli/runner-snapshot.ts; README, "Cheap to start"): the runner's modules as one CommonJS script, the only form `node --build-snapshot`
 // takes, then the snapshot itself, made by the Node.js that builds (the runner images make it
 // again in place: it fits one Node.js binary and one directory).
 const snapshotScript = 'dist/bundle/runner-snapshot.cjs';
 const { metafile } = await build({
+  ...node,
   entryPoints: ['dist/cli/runner-snapshot.js'],
   outfile: snapshotScript,
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  keepNames: true,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  external: ['esbuild'],
   alias: {
-    'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs',
+    ...node.alias,
     worker_threads: './scripts/bundle-shims/worker-threads-at-run-time.mjs',
   },
   // Same directory as the ESM bundle: paths made from import.meta.url are the same.
   define: { 'import.meta.url': '__quickcdModuleUrl' },
   banner: { js: "var __quickcdModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,
-  logLevel: 'warning',
 });
 // Code restored from a snapshot can import nothing by itself: what it loads at run time goes
 // through common/import-module.ts. Optional packages that ws and node-fetch try to require
-// (and do without) are not installed here either.
+// (and do without) are not installed here either. And a snapshot that holds worker_threads
+// breaks module.register() (see the shim).
 const OPTIONAL = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
+const cannotHold = (i) =>
+  /^(node:)?worker_threads$/.test(i.path) ||
+  (i.external && i.path !== '<runtime>' && !isBuiltin(i.path) && !OPTIONAL.has(i.path));
 const escaping = Object.entries(metafile.inputs).flatMap(([from, { imports }]) =>
-  imports
-    .filter(
-      (i) => i.external && i.path !== '<runtime>' && !isBuiltin(i.path) && !OPTIONAL.has(i.path),
-    )
-    .map((i) => `${from} → ${i.path} (${i.kind})`),
-);
-// …and a snapshot that holds worker_threads breaks module.register() (see the shim).
-escaping.push(
-  ...Object.entries(metafile.inputs).flatMap(([from, { imports }]) =>
-    imports
-      .filter((i) => /^(node:)?worker_threads$/.test(i.path))
-      .map((i) => `${from} → ${i.path}`),
-  ),
+  imports.filter(cannotHold).map((i) => `${from} → ${i.path} (${i.kind})`),
 );
 if (escaping.length > 0) {
   throw new Error(

@@ -2,7 +2,7 @@ import { loadConfig } from '../../common/config.js';
 import { QuickcdError } from '../../common/errors.js';
 import { createLogger } from '../../common/logger.js';
 import type { EventStore } from '../../scheduler/ports/event-store.js';
-import type { CommandInput } from '../command.js';
+import { commonOptions, type CommandInput } from '../command.js';
 
 /** Options of the operator commands (`events`, `retry`, `skip`, `logs`): all the same. */
 export const storeOptions = {
@@ -12,8 +12,7 @@ export const storeOptions = {
   executor: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...commonOptions,
 } as const;
 
 export const storeUsage = `  --repo <owner/name>   the event's repository (when ids could clash)

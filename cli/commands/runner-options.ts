@@ -1,3 +1,5 @@
+import { commonOptions } from '../command.js';
+
 /** `quickcd runner`'s usage and options: read by the command and by its supervisor's entry. */
 export const RUNNER_USAGE = `Usage: quickcd runner --event <event.json> --handlers <file> [options]
 
@@ -30,6 +32,5 @@ export const RUNNER_OPTIONS = {
   result: { type: 'string' },
   reporter: { type: 'string' },
   spare: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
+  ...commonOptions,
 } as const;
